@@ -1,0 +1,31 @@
+// Runs every *.test.ts under src/ and test/ with Node's own test runner (through tsx's loader).
+// Node 20 does not expand globs for --test, so this script lists the files itself.
+// Usage: node scripts/run-tests.mjs [filter...]  (filters match file paths by substring)
+import { spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+function find(dir, out) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) find(path, out)
+    else if (name.endsWith('.test.ts')) out.push(path)
+  }
+  return out
+}
+
+const filters = process.argv.slice(2)
+const files = [...find('src', []), ...find('test', [])]
+  .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
+  .sort()
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(' ')}`)
+  process.exit(1)
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  { stdio: 'inherit' },
+)
+process.exit(result.status ?? 1)

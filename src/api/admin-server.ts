@@ -1,0 +1,147 @@
+// The admin listener: query API, read-only SQL, /metrics, /healthz, /readyz. Loopback by default;
+// a token (Bearer) is required whenever one is configured, for everything but the health probes.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { RequestError } from '../core/errors.ts'
+import { closeServer, InFlight, listen, listenerUrl } from '../http/listen.ts'
+import { mediaType, parseJson, readBody } from '../http/read-body.ts'
+import { sendError, sendJson } from '../http/respond.ts'
+import type { Store } from '../store/store.ts'
+import type { Logger } from '../telemetry/logger.ts'
+import type { ComponentMetrics, Metrics } from '../telemetry/metrics.ts'
+import { requireToken } from './auth.ts'
+import { INDEX_HTML } from './index-page.ts'
+
+/** Readiness of the process, as /readyz reports it. */
+export interface Readiness {
+  readonly ready: boolean
+  readonly checks: Readonly<Record<string, string>>
+}
+
+/** What the admin listener needs. */
+export interface AdminServerOptions {
+  readonly host: string
+  readonly port: number
+  readonly token: string | undefined
+  readonly store: Store
+  readonly metrics: Metrics
+  readonly log: Logger
+  readonly readiness: () => Readiness
+}
+
+const MAX_SQL_BODY = 256 * 1024
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
+
+/** The running admin listener. */
+export class AdminServer {
+  readonly #o: AdminServerOptions
+  readonly #server = createServer({ keepAliveTimeout: 65_000 })
+  readonly #inFlight = new InFlight()
+  readonly #counters: ComponentMetrics
+  readonly #routes: Map<string, Map<string, Handler>>
+  #url: string | null = null
+  #stopped: Promise<void> | null = null
+
+  constructor(options: AdminServerOptions) {
+    this.#o = options
+    this.#counters = options.metrics.component('api', 'admin_api', 'api')
+    this.#routes = new Map([
+      ['/', new Map([['GET', this.#index]])],
+      ['/healthz', new Map([['GET', this.#healthz]])],
+      ['/readyz', new Map([['GET', this.#readyz]])],
+      ['/metrics', new Map([['GET', this.#metrics]])],
+      ['/api/sql', new Map([['POST', this.#sql]])],
+    ])
+    this.#server.on('request', (req, res) => this.#handle(req, res))
+  }
+
+  /** Binds the listener. */
+  async start(): Promise<void> {
+    const port = await listen(this.#server, this.#o.host, this.#o.port)
+    this.#url = listenerUrl(this.#o.host, port)
+  }
+
+  /** The base URL, once listening. */
+  url(): string | null {
+    return this.#url
+  }
+
+  /** Stops accepting and waits for requests in flight. */
+  stop(): Promise<void> {
+    this.#stopped ??= closeServer(this.#server, this.#inFlight)
+    return this.#stopped
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const done = this.#inFlight.begin()
+    const path = (req.url ?? '/').split('?')[0]!
+    const methods = this.#routes.get(path)
+    const route = methods ? path : 'other'
+    res.on('close', () => {
+      done()
+      this.#o.metrics.httpRequests.inc({ listener: 'admin', route, status: String(res.statusCode) })
+    })
+    const run = async () => {
+      if (path !== '/healthz' && path !== '/readyz') requireToken(req, this.#o.token)
+      if (!methods) throw new RequestError(404, 'not_found', `no endpoint at ${path}`)
+      const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')
+      const handler = methods.get(method)
+      if (!handler) {
+        throw new RequestError(
+          405,
+          'method_not_allowed',
+          `use ${[...methods.keys()].join(' or ')} for ${path}`,
+          {
+            allow: [...methods.keys()].join(', '),
+          },
+        )
+      }
+      await handler.call(this, req, res)
+    }
+    run().catch((err) => {
+      const { status, code } = sendError(res, err)
+      if (status >= 500) {
+        this.#counters.error(code)
+        this.#o.log.error({ err, path }, 'admin request failed')
+      } else this.#counters.discarded(code)
+    })
+  }
+
+  async #index(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': Buffer.byteLength(INDEX_HTML),
+    })
+    res.end(INDEX_HTML)
+  }
+
+  async #healthz(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+    sendJson(res, 200, { status: 'ok' })
+  }
+
+  async #readyz(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const r = this.#o.readiness()
+    sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not_ready', checks: r.checks })
+  }
+
+  async #metrics(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { contentType, body } = await this.#o.metrics.text()
+    res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) })
+    res.end(body)
+  }
+
+  async #sql(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (mediaType(req) !== 'application/json') {
+      req.resume()
+      throw new RequestError(415, 'unsupported_media_type', 'send {"sql": "..."} as application/json')
+    }
+    const body = parseJson(await readBody(req, MAX_SQL_BODY))
+    const sql = (body as { sql?: unknown } | null)?.sql
+    if (typeof sql !== 'string')
+      throw new RequestError(400, 'invalid_body', 'the body must be {"sql": "<one SELECT statement>"}')
+    this.#counters.received()
+    const result = await this.#o.store.sql(sql)
+    this.#counters.sent()
+    sendJson(res, 200, result)
+  }
+}

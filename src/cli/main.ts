@@ -1,0 +1,85 @@
+// The clickflow command line. Each subcommand lives in its own file; this one only wires options.
+// It is the one place (with the config loader it calls) that reads process.env.
+import { Command } from 'commander'
+import { DEFAULT_CONFIG_YAML } from '../config/default-config.ts'
+import { builtinRegistry } from '../topology/builtin-registry.ts'
+import { EXIT, parsePort, reportError } from './exit.ts'
+import { runStart } from './start.ts'
+import { runValidate } from './validate.ts'
+
+const program = new Command()
+  .name('clickflow')
+  .description('Self-hosted, real-time clickstream analytics.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride()
+
+program
+  .command('start')
+  .description('Run collector, log, pipeline, store and API in this process.')
+  .option('-c, --config <file>', 'config file (default: the built-in topology)')
+  .option('--data-dir <dir>', 'where all data lives (default ./clickflow-data)')
+  .option('--collect-port <n>', 'port of the http_collector source (default 8290)')
+  .option('--admin-port <n>', 'port of the admin listener (default 8291)')
+  .option(
+    '--admin-token <token>',
+    'require this Bearer token on the admin listener (or CLICKFLOW_ADMIN_TOKEN)',
+  )
+  .action(
+    async (o: {
+      config?: string
+      dataDir?: string
+      collectPort?: string
+      adminPort?: string
+      adminToken?: string
+    }) => {
+      process.exitCode = await runStart(
+        {
+          config: o.config,
+          overrides: {
+            dataDir: o.dataDir,
+            collectPort: o.collectPort === undefined ? undefined : parsePort(o.collectPort, '--collect-port'),
+            adminPort: o.adminPort === undefined ? undefined : parsePort(o.adminPort, '--admin-port'),
+            adminToken: o.adminToken,
+          },
+        },
+        process.env,
+      )
+    },
+  )
+
+program
+  .command('validate')
+  .description('Check a config file and list every problem in it.')
+  .option('-c, --config <file>', 'config file (default: the built-in topology)')
+  .action((o: { config?: string }) => {
+    process.exitCode = runValidate(o.config, process.env)
+  })
+
+const config = program.command('config').description('Show configuration material.')
+config
+  .command('default')
+  .description('Print the built-in default config, a starting point for your own.')
+  .action(() => {
+    process.stdout.write(DEFAULT_CONFIG_YAML)
+  })
+config
+  .command('components')
+  .description('List the component types this build has.')
+  .action(() => {
+    const registry = builtinRegistry()
+    for (const kind of ['source', 'transform', 'sink'] as const) {
+      for (const spec of registry.list(kind))
+        process.stdout.write(`${kind.padEnd(10)} ${spec.type.padEnd(16)} ${spec.description}\n`)
+    }
+  })
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  const e = err as { code?: string; exitCode?: number }
+  if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+    // Help and version exit 0; usage mistakes were already explained by commander.
+    process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage
+  } else process.exitCode = reportError(err)
+}

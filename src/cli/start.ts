@@ -1,0 +1,64 @@
+// `clickflow start`: runs the whole pipeline in this process until SIGINT/SIGTERM. The first signal
+// stops gracefully (stop accepting, drain, flush, close); a second one exits at once, which is safe
+// because everything acknowledged is already fsync'd in the log.
+import { type ConfigOverrides, loadConfig } from '../config/load.ts'
+import { systemClock } from '../core/clock.ts'
+import { createLogger } from '../telemetry/logger.ts'
+import { Metrics } from '../telemetry/metrics.ts'
+import { builtinRegistry } from '../topology/builtin-registry.ts'
+import { startClickflow } from '../topology/runtime.ts'
+import { EXIT } from './exit.ts'
+
+/** Options of `clickflow start`, as parsed from the command line. */
+export interface StartOptions {
+  readonly config?: string
+  readonly overrides: ConfigOverrides
+}
+
+/** Runs clickflow until a signal; resolves with the exit code. */
+export async function runStart(options: StartOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  const config = loadConfig({
+    path: options.config,
+    env,
+    registry: builtinRegistry(),
+    overrides: {
+      ...options.overrides,
+      adminToken: options.overrides.adminToken ?? (env.CLICKFLOW_ADMIN_TOKEN || undefined),
+    },
+  })
+  const logger = createLogger({ level: config.global.log_level })
+  for (const w of config.warnings) logger.warn({ path: w.path }, `config: ${w.message}`)
+  const metrics = new Metrics()
+  logger.info({ config: config.origin, data_dir: config.global.data_dir }, 'clickflow starting')
+  const running = await startClickflow(config, { logger, metrics, clock: systemClock })
+  logger.info(
+    { collector: running.urls.collector, admin: running.urls.admin, data_dir: config.global.data_dir },
+    'clickflow is running',
+  )
+  process.stderr.write(
+    `clickflow is running\n  collector: ${running.urls.collector.join(', ') || '(no http source)'}\n  admin:     ${running.urls.admin}\n  data:      ${config.global.data_dir}\n`,
+  )
+  return new Promise((resolve) => {
+    let signals = 0
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting now; acknowledged events are safe in the log')
+        process.exit(EXIT.failure)
+      }
+      logger.info({ signal }, 'stopping: draining requests and the pipeline')
+      running
+        .stop()
+        .then(() => {
+          logger.info('clickflow stopped')
+          resolve(EXIT.ok)
+        })
+        .catch((err) => {
+          logger.error({ err }, 'clean stop failed')
+          resolve(EXIT.failure)
+        })
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+}

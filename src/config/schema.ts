@@ -1,0 +1,133 @@
+// The global settings of a clickflow config file (everything but the components, whose schemas live
+// with each component). Strict: unknown keys are errors.
+import { z } from 'zod'
+
+/** Embedded log settings. */
+export const logSchema = z
+  .strictObject({
+    type: z.literal('file').default('file').describe('Log implementation; `file` is the embedded log.'),
+    dir: z.string().min(1).optional().describe('Directory of the log; default `<data_dir>/log`.'),
+    flush_interval_ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(0)
+      .describe(
+        'Extra wait for more appends before each write+fsync (group commit); 0 writes as soon as the previous fsync ends.',
+      ),
+    max_batch_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(8 * 1024 * 1024)
+      .describe('Most bytes written by one write+fsync.'),
+  })
+  .describe('The durable log every source writes to.')
+
+/** Admin listener (API, dashboard, metrics). */
+export const apiSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('Address to bind; anything but loopback requires a token.'),
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(8291)
+      .describe('Port of the admin listener (0 picks a free one).'),
+    token: z
+      .string()
+      .min(16, 'an admin token must have at least 16 characters')
+      .optional()
+      .describe('When set, every admin request needs `Authorization: Bearer <token>`.'),
+  })
+  .describe('The admin listener: query API, SQL, dashboard, /metrics, /healthz, /readyz.')
+
+/** Query store. */
+export const storeSchema = z
+  .strictObject({
+    type: z.literal('duckdb').default('duckdb').describe('Query backend.'),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('DuckDB database file; default `<data_dir>/store/clickflow.duckdb`.'),
+    sql_timeout_ms: z
+      .number()
+      .int()
+      .min(10)
+      .default(10_000)
+      .describe('A SQL query running longer is interrupted.'),
+    sql_max_rows: z.number().int().min(1).default(10_000).describe('Most rows a SQL query returns.'),
+    memory_limit: z.string().default('2GB').describe('DuckDB memory limit (e.g. `2GB`).'),
+    threads: z.number().int().min(1).optional().describe('DuckDB worker threads; default: all cores.'),
+  })
+  .describe('The store the API queries.')
+
+/** How the pipeline moves events from the log to the transforms and sinks. */
+export const pipelineSchema = z
+  .strictObject({
+    batch_max_events: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(10_000)
+      .describe('Most events per batch handed to sinks.'),
+    poll_timeout_ms: z
+      .number()
+      .int()
+      .min(1)
+      .default(100)
+      .describe('Longest wait for new log records before a poll returns.'),
+    retry_initial_ms: z
+      .number()
+      .int()
+      .min(1)
+      .default(100)
+      .describe('First backoff after a retryable sink error.'),
+    retry_max_ms: z.number().int().min(1).default(10_000).describe('Longest backoff between sink retries.'),
+  })
+  .describe('Batching and retries between the log and the sinks.')
+
+/** A component entry before its own schema is applied: a type, maybe inputs, and its settings. */
+export const componentEntrySchema = z.looseObject({
+  type: z.string().min(1, 'type must be a component type name'),
+})
+
+const componentsSchema = z.record(
+  z.string().regex(/^[a-z][a-z0-9_]*$/, 'component ids are snake_case: lowercase letters, digits and _'),
+  componentEntrySchema,
+)
+
+/** The whole file, with components still unparsed. */
+export const configFileSchema = z.strictObject({
+  data_dir: z.string().min(1).default('./clickflow-data').describe('Where all data lives.'),
+  log_level: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
+    .default('info')
+    .describe('Log verbosity.'),
+  log: logSchema.default(logSchema.parse({})),
+  api: apiSchema.default(apiSchema.parse({})),
+  store: storeSchema.default(storeSchema.parse({})),
+  pipeline: pipelineSchema.default(pipelineSchema.parse({})),
+  sources: componentsSchema.default({}),
+  transforms: componentsSchema.default({}),
+  sinks: componentsSchema.default({}),
+})
+
+/** The parsed config file (components unparsed). */
+export type ConfigFile = z.infer<typeof configFileSchema>
+/** Global log settings. */
+export type LogConfig = z.infer<typeof logSchema>
+/** Admin listener settings. */
+export type ApiConfig = z.infer<typeof apiSchema>
+/** Store settings. */
+export type StoreConfig = z.infer<typeof storeSchema>
+/** Pipeline settings. */
+export type PipelineConfig = z.infer<typeof pipelineSchema>

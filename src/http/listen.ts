@@ -1,0 +1,57 @@
+// Binding a node:http server and tracking its in-flight requests so shutdown can drain them.
+import type { Server } from 'node:http'
+
+/** Binds `server` to host:port; resolves with the bound port (useful when port is 0). */
+export function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err)
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      const addr = server.address()
+      resolve(typeof addr === 'object' && addr ? addr.port : port)
+    })
+  })
+}
+
+/** URL of a listener, with IPv6 hosts bracketed. */
+export function listenerUrl(host: string, port: number): string {
+  const h = host.includes(':') ? `[${host}]` : host
+  return `http://${h}:${port}`
+}
+
+/** Counts requests in flight so `drained()` can wait for the last one. */
+export class InFlight {
+  #count = 0
+  #waiters: (() => void)[] = []
+
+  /** Marks a request started; call the returned function once it is answered. */
+  begin(): () => void {
+    this.#count++
+    let done = false
+    return () => {
+      if (done) return
+      done = true
+      this.#count--
+      if (this.#count === 0) for (const w of this.#waiters.splice(0)) w()
+    }
+  }
+
+  get count(): number {
+    return this.#count
+  }
+
+  /** Resolves when no request is in flight. */
+  drained(): Promise<void> {
+    return this.#count === 0 ? Promise.resolve() : new Promise((r) => this.#waiters.push(r))
+  }
+}
+
+/** Stops accepting connections, closes idle keep-alive ones, and waits for in-flight requests. */
+export async function closeServer(server: Server, inFlight: InFlight): Promise<void> {
+  const closed = new Promise<void>((r) => server.close(() => r()))
+  server.closeIdleConnections()
+  await inFlight.drained()
+  server.closeIdleConnections()
+  await closed
+}

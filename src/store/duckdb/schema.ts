@@ -1,0 +1,64 @@
+// DuckDB DDL of clickflow's tables. All DuckDB-specific table definitions live here; the ClickHouse
+// store will have its own file with the same tables.
+
+/** Columns of the events table, in appender order, with their DuckDB types. */
+export const EVENT_COLUMNS = [
+  ['event_id', 'VARCHAR NOT NULL'],
+  ['event_type', 'VARCHAR NOT NULL'],
+  ['event_name', 'VARCHAR'],
+  ['event_time', 'TIMESTAMP NOT NULL'],
+  ['received_at', 'TIMESTAMP NOT NULL'],
+  ['sent_at', 'TIMESTAMP'],
+  ['source_id', 'VARCHAR NOT NULL'],
+  ['site', 'VARCHAR'],
+  ['visitor_id', 'VARCHAR'],
+  ['session_id', 'VARCHAR'],
+  ['user_id', 'VARCHAR'],
+  ['page_view_id', 'VARCHAR'],
+  ['page_url', 'VARCHAR'],
+  ['page_path', 'VARCHAR'],
+  ['page_title', 'VARCHAR'],
+  ['referrer', 'VARCHAR'],
+  ['user_agent', 'VARCHAR'],
+  ['country', 'VARCHAR'],
+  ['region', 'VARCHAR'],
+  ['city', 'VARCHAR'],
+  ['browser', 'VARCHAR'],
+  ['browser_version', 'VARCHAR'],
+  ['os', 'VARCHAR'],
+  ['os_version', 'VARCHAR'],
+  ['device_type', 'VARCHAR'],
+  ['is_bot', 'BOOLEAN NOT NULL'],
+  ['is_duplicate', 'BOOLEAN NOT NULL'],
+  ['is_corrupt', 'BOOLEAN NOT NULL'],
+  ['utm_source', 'VARCHAR'],
+  ['utm_medium', 'VARCHAR'],
+  ['utm_campaign', 'VARCHAR'],
+  ['utm_term', 'VARCHAR'],
+  ['utm_content', 'VARCHAR'],
+  ['props', 'JSON'],
+] as const
+
+/** Statements that create the schema; idempotent, run at every open. */
+export const SCHEMA_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS events (${EVENT_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`,
+  `CREATE TABLE IF NOT EXISTS dead_letters (
+     component_id VARCHAR NOT NULL,
+     reason VARCHAR NOT NULL,
+     message VARCHAR NOT NULL,
+     received_at TIMESTAMP NOT NULL,
+     payload VARCHAR NOT NULL,
+     stored_at TIMESTAMP NOT NULL DEFAULT (now()::TIMESTAMP)
+   )`,
+  // Where each exactly-once sink stopped in the log; updated in the same transaction as its rows.
+  `CREATE TABLE IF NOT EXISTS clickflow_sink_positions (
+     sink_id VARCHAR NOT NULL,
+     topic VARCHAR NOT NULL,
+     log_partition INTEGER NOT NULL,
+     next_offset BIGINT NOT NULL,
+     PRIMARY KEY (sink_id, topic, log_partition)
+   )`,
+]
+
+/** Tables a user may read with SQL. */
+export const USER_TABLES = ['events', 'dead_letters'] as const

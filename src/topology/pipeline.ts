@@ -1,0 +1,257 @@
+// The pipeline: consumes the events topic as one consumer group, runs each batch through the
+// transform graph, writes it to every sink (retrying retryable failures with backoff), and commits
+// the log offsets only after every sink has resolved. Sinks that store their position with their
+// data skip what they already hold after a restart, which makes them exactly-once.
+
+import type { PipelineConfig } from '../config/schema.ts'
+import type { LogPosition, Sink } from '../core/component.ts'
+import { errorMessage, SinkError } from '../core/errors.ts'
+import type { DeadLetter } from '../core/event.ts'
+import type { EventLog, LogRecord, PartitionOffsets } from '../log/log.ts'
+import type { Logger } from '../telemetry/logger.ts'
+import type { ComponentMetrics } from '../telemetry/metrics.ts'
+import { evaluateGraph, type SinkNode, type TransformNode } from './graph-eval.ts'
+
+/** A sink with its place in the graph. */
+export interface PipelineSink extends SinkNode {
+  readonly sink: Sink
+  readonly metrics: ComponentMetrics
+}
+
+/** What the pipeline runs. */
+export interface PipelineOptions {
+  readonly log: EventLog
+  readonly topic: string
+  readonly group: string
+  readonly sourceIds: ReadonlySet<string>
+  readonly transforms: readonly TransformNode[]
+  readonly sinks: readonly PipelineSink[]
+  readonly settings: PipelineConfig
+  readonly logger: Logger
+}
+
+/** The running pipeline. */
+export class Pipeline {
+  readonly #o: PipelineOptions
+  #position: PartitionOffsets = {}
+  #partitions = 1
+  /** Per sink: offsets below which it already stored the records (from its own stored position). */
+  #skip = new Map<string, PartitionOffsets>()
+  #stopping = false
+  readonly #forced = new AbortController()
+  #loop: Promise<void> | null = null
+  #healthy = true
+  #lastError: string | null = null
+  #unroutedWarned = false
+
+  constructor(options: PipelineOptions) {
+    this.#o = options
+  }
+
+  /** True unless the pipeline is retrying a failing sink. */
+  get healthy(): boolean {
+    return this.#healthy
+  }
+
+  /** The latest sink failure, if the pipeline is not healthy. */
+  get lastError(): string | null {
+    return this.#lastError
+  }
+
+  /** The offsets the next read starts from. */
+  get position(): PartitionOffsets {
+    return { ...this.#position }
+  }
+
+  /** Reads committed offsets and sinks' stored positions, then starts consuming. */
+  async start(): Promise<void> {
+    const { log, topic, group } = this.#o
+    this.#partitions = await log.partitions(topic)
+    const committed = await log.committed(topic, group)
+    for (let p = 0; p < this.#partitions; p++) this.#position[p] = committed[p] ?? 0
+    for (const s of this.#o.sinks) {
+      const stored = await s.sink.storedPosition?.(topic)
+      if (!stored) continue
+      const ahead: PartitionOffsets = {}
+      for (const [p, o] of Object.entries(stored.offsets))
+        if (o > (this.#position[Number(p)] ?? 0)) ahead[Number(p)] = o
+      if (Object.keys(ahead).length > 0) {
+        this.#skip.set(s.id, ahead)
+        this.#o.logger.info(
+          { sink: s.id, stored: stored.offsets, committed },
+          'sink already holds records past the committed offsets; skipping them for it',
+        )
+      }
+    }
+    this.#loop = this.#run()
+  }
+
+  /**
+   * Stops consuming. With `drainMs` > 0 it first processes what the log holds now, for at most that
+   * long; anything left is read again on the next start.
+   */
+  async stop(drainMs: number): Promise<void> {
+    const target = await this.#o.log.endOffsets(this.#o.topic)
+    const deadline = Date.now() + drainMs
+    while (drainMs > 0 && Date.now() < deadline && this.#behind(target) && this.#healthy) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    this.#stopping = true
+    this.#forced.abort()
+    await this.#loop
+  }
+
+  #behind(target: PartitionOffsets): boolean {
+    return Object.entries(target).some(([p, o]) => (this.#position[Number(p)] ?? 0) < o)
+  }
+
+  async #read(): Promise<LogRecord[]> {
+    const per = Math.max(1, Math.floor(this.#o.settings.batch_max_events / this.#partitions))
+    const out: LogRecord[] = []
+    for (let p = 0; p < this.#partitions; p++) {
+      const records = await this.#o.log.read(this.#o.topic, p, this.#position[p] ?? 0, per)
+      for (const r of records) out.push(r)
+    }
+    return out
+  }
+
+  async #run(): Promise<void> {
+    const { log, topic, group, logger } = this.#o
+    while (!this.#stopping) {
+      let records: LogRecord[]
+      try {
+        records = await this.#read()
+      } catch (err) {
+        logger.error({ err }, 'reading the log failed; retrying')
+        await this.#sleep(this.#o.settings.retry_initial_ms)
+        continue
+      }
+      if (records.length === 0) {
+        await log.waitForData(topic, this.#position, this.#o.settings.poll_timeout_ms, this.#forced.signal)
+        continue
+      }
+      const next: PartitionOffsets = { ...this.#position }
+      for (const r of records) next[r.partition] = Math.max(next[r.partition] ?? 0, r.offset + 1)
+      const position: LogPosition = { topic, offsets: next }
+      const delivered = await this.#deliver(records, position)
+      if (!delivered) return // forced stop while retrying: nothing is committed, the batch is read again later
+      try {
+        await log.commit(topic, group, next)
+      } catch (err) {
+        // The sinks hold the batch; exactly-once sinks skip it after a restart, others may see it twice.
+        logger.error({ err }, 'committing consumer offsets failed')
+      }
+      this.#position = next
+      for (const [sinkId, skip] of this.#skip) {
+        if (Object.entries(skip).every(([p, o]) => (next[Number(p)] ?? 0) >= o)) this.#skip.delete(sinkId)
+      }
+    }
+  }
+
+  /** Writes a batch to every sink; false if a forced stop interrupted the retries. */
+  async #deliver(records: readonly LogRecord[], position: LogPosition): Promise<boolean> {
+    const { transforms, sinks, sourceIds, logger } = this.#o
+    const out = evaluateGraph(records, transforms, sinks, sourceIds, true)
+    if (out.unrouted > 0 && !this.#unroutedWarned) {
+      this.#unroutedWarned = true
+      logger.warn(
+        { count: out.unrouted },
+        'events from a source that no transform or sink reads were skipped (they stay in the log)',
+      )
+    }
+    const dlSinks = sinks.filter((s) => s.sink.keepsDeadLetters)
+    if (out.deadLetters.length > 0 && dlSinks.length === 0) {
+      logger.warn(
+        { count: out.deadLetters.length, reasons: reasons(out.deadLetters) },
+        'dead letters with no sink that keeps them',
+      )
+    }
+    const results = await Promise.all(
+      sinks.map(async (s) => {
+        let events = out.bySink.get(s.id) ?? []
+        let deadLetters = s.sink.keepsDeadLetters ? out.deadLetters : []
+        const skip = this.#skip.get(s.id)
+        if (skip) {
+          // This sink stored part of this range before a crash: give it only what it lacks.
+          const fresh = records.filter((r) => r.offset >= (skip[r.partition] ?? 0))
+          const again = evaluateGraph(fresh, transforms, sinks, sourceIds, false)
+          events = again.bySink.get(s.id) ?? []
+          deadLetters = s.sink.keepsDeadLetters ? again.deadLetters : []
+        }
+        s.metrics.received(events.length)
+        return this.#writeWithRetry(s, events, deadLetters, position)
+      }),
+    )
+    return results.every(Boolean)
+  }
+
+  async #writeWithRetry(
+    s: PipelineSink,
+    events: PipelineSinkEvents,
+    deadLetters: readonly DeadLetter[],
+    position: LogPosition,
+  ): Promise<boolean> {
+    let backoff = this.#o.settings.retry_initial_ms
+    for (;;) {
+      try {
+        await s.sink.write({ events, deadLetters }, { signal: this.#forced.signal, position })
+        s.metrics.sent(events.length)
+        this.#healthy = true
+        this.#lastError = null
+        return true
+      } catch (err) {
+        const code = err instanceof SinkError ? err.code : 'sink_failed'
+        s.metrics.error(code)
+        this.#lastError = `${s.id}: ${errorMessage(err)}`
+        if (err instanceof SinkError && !err.retryable && events.length > 0) {
+          // The batch itself is at fault: keep its events as dead letters instead of blocking forever.
+          this.#o.logger.error(
+            { err, sink: s.id, events: events.length },
+            'sink refused a batch; its events go to the dead letters',
+          )
+          s.metrics.discarded('sink_refused', events.length)
+          deadLetters = [
+            ...deadLetters,
+            ...events.map((e) => ({
+              component_id: s.id,
+              reason: 'sink_refused',
+              message: errorMessage(err),
+              received_at: e.received_at,
+              payload: JSON.stringify(e),
+            })),
+          ]
+          events = []
+          if (!s.sink.keepsDeadLetters) return true
+          continue
+        }
+        this.#healthy = false
+        this.#o.logger.warn({ err, sink: s.id, retry_in_ms: backoff }, 'sink write failed; retrying')
+        if (this.#stopping) return false
+        await this.#sleep(backoff)
+        if (this.#stopping) return false
+        backoff = Math.min(backoff * 2, this.#o.settings.retry_max_ms)
+      }
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    const signal = this.#forced.signal
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      const t = setTimeout(done, ms)
+      signal.addEventListener('abort', done, { once: true })
+    })
+  }
+}
+
+type PipelineSinkEvents = Parameters<Sink['write']>[0]['events']
+
+function reasons(items: readonly DeadLetter[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const d of items) out[d.reason] = (out[d.reason] ?? 0) + 1
+  return out
+}
