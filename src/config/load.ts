@@ -122,8 +122,9 @@ export function loadConfig(options: LoadOptions): ClickflowConfig {
   const issues: ConfigIssue[] = [...interpolated.issues]
   const doc = parseDocument(interpolated.text, { prettyErrors: false, uniqueKeys: true })
   for (const e of doc.errors) {
-    const line = e.linePos?.[0]
-    issues.push({ path: line ? `line ${line.line}` : '', message: e.message.split('\n')[0]! })
+    // linePos is missing for errors at the end of the text; count lines up to the offset then.
+    const line = e.linePos?.[0]?.line ?? interpolated.text.slice(0, e.pos[0]).split('\n').length
+    issues.push({ path: `line ${line}`, message: e.message.split('\n')[0]! })
   }
   if (doc.errors.length > 0) throw new ConfigError(issues, origin)
   const js: unknown = doc.toJS() ?? {}

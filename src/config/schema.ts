@@ -44,7 +44,9 @@ export const apiSchema = z
       .string()
       .min(16, 'an admin token must have at least 16 characters')
       .optional()
-      .describe('When set, every admin request needs `Authorization: Bearer <token>`.'),
+      .describe(
+        'When set, every admin request but /healthz and /readyz needs `Authorization: Bearer <token>`.',
+      ),
   })
   .describe('The admin listener: query API, SQL, dashboard, /metrics, /healthz, /readyz.')
 

@@ -1,0 +1,83 @@
+// The duckdb sink: passes the sink conformance suite, and stores every column of the contract.
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { sampleEvent, sinkConformance } from '../../../test/conformance/sink-conformance.ts'
+import { ManualClock } from '../../core/clock.ts'
+import type { BuildContext } from '../../core/component.ts'
+import { openDatabase } from '../../store/duckdb/database.ts'
+import { createLogger } from '../../telemetry/logger.ts'
+import { Metrics } from '../../telemetry/metrics.ts'
+import { duckdbSink } from './index.ts'
+
+const dirs: string[] = []
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true })
+})
+
+let current = ''
+async function make() {
+  current = await mkdtemp(join(tmpdir(), 'clickflow-duckdb-sink-'))
+  dirs.push(current)
+  const path = join(current, 'db.duckdb')
+  const metrics = new Metrics({ defaultMetrics: false })
+  const ctx: BuildContext = {
+    id: 'store',
+    type: 'duckdb',
+    log: createLogger({ level: 'silent' }),
+    metrics: metrics.component('store', 'duckdb', 'sink'),
+    registry: metrics,
+    clock: new ManualClock(),
+    dataDir: current,
+    openDuckdb: (p?: string) => openDatabase(p ?? path, { memoryLimit: '256MB', allowedDirectories: [] }),
+  }
+  return duckdbSink.build(duckdbSink.config.parse({}), ctx)
+}
+
+async function query(sql: string): Promise<unknown[][]> {
+  // Opened after the sink closed it, as another reader would.
+  const instance = await DuckDBInstance.create(join(current, 'db.duckdb'))
+  const c = await instance.connect()
+  const rows = (await c.runAndReadAll(sql)).getRowsJson() as unknown[][]
+  c.closeSync()
+  instance.closeSync()
+  return rows
+}
+
+sinkConformance('duckdb', {
+  make,
+  storedIds: async () => (await query('SELECT event_id FROM events')).map((r) => String(r[0])),
+  storedDeadLetterReasons: async () =>
+    (await query('SELECT reason FROM dead_letters')).map((r) => String(r[0])),
+})
+
+test('duckdb sink stores the contract columns with their types', async () => {
+  const sink = await make()
+  const e = sampleEvent('full')
+  e.site = 'example.test'
+  e.is_bot = true
+  e.sent_at = e.received_at - 100
+  await sink.write(
+    { events: [e], deadLetters: [] },
+    { signal: new AbortController().signal, position: { topic: 'events', offsets: { 0: 1 } } },
+  )
+  await sink.close()
+  const [row] = await query(
+    "SELECT event_id, event_type, event_name, strftime(event_time, '%Y-%m-%dT%H:%M:%S'), typeof(event_time), typeof(received_at), site, is_bot, props->>'$.plan', json_extract(props, '$.nested.ok')::BOOLEAN FROM events",
+  )
+  assert.deepEqual(row, [
+    'full',
+    'track',
+    'signup',
+    '2026-11-21T10:00:00',
+    'TIMESTAMP',
+    'TIMESTAMP',
+    'example.test',
+    true,
+    'pro',
+    true,
+  ])
+})

@@ -1,0 +1,244 @@
+// The pipeline between the log and the sinks: offsets committed only after sinks resolve, retries
+// with backoff, refused batches kept as dead letters, and exactly-once after a crash between a
+// sink's commit and the offset commit.
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import { sampleEvent } from '../../test/conformance/sink-conformance.ts'
+import { ManualClock } from '../core/clock.ts'
+import type { Sink, SinkBatch } from '../core/component.ts'
+import { SinkError } from '../core/errors.ts'
+import type { ClickEvent, DeadLetter } from '../core/event.ts'
+import { deadLetterRecord, EVENTS_TOPIC, eventRecord } from '../log/envelope.ts'
+import { FileLog } from '../log/file-log/file-log.ts'
+import { duckdbSink } from '../sinks/duckdb/index.ts'
+import { openDatabase } from '../store/duckdb/database.ts'
+import { createLogger } from '../telemetry/logger.ts'
+import { Metrics } from '../telemetry/metrics.ts'
+import { createValidate } from '../transforms/validate/transform.ts'
+import { Pipeline, type PipelineSink } from './pipeline.ts'
+
+const logger = createLogger({ level: 'silent' })
+const metrics = new Metrics({ defaultMetrics: false })
+const settings = { batch_max_events: 4, poll_timeout_ms: 20, retry_initial_ms: 5, retry_max_ms: 20 }
+const dirs: string[] = []
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true })
+})
+
+async function newLog(): Promise<{ dir: string; log: FileLog }> {
+  const dir = await mkdtemp(join(tmpdir(), 'clickflow-pipeline-'))
+  dirs.push(dir)
+  return {
+    dir,
+    log: new FileLog({ dir: join(dir, 'log'), flushIntervalMs: 0, maxBatchBytes: 1 << 20 }, logger),
+  }
+}
+
+/** An in-memory sink whose failures the test scripts. */
+class ScriptedSink implements Sink {
+  readonly events: ClickEvent[] = []
+  readonly deadLetters: DeadLetter[] = []
+  constructor(
+    readonly keepsDeadLetters: boolean,
+    private failures: (SinkError | null)[] = [],
+  ) {}
+  async healthcheck() {}
+  async write(batch: SinkBatch) {
+    const f = this.failures.shift()
+    if (f) throw f
+    this.events.push(...batch.events)
+    this.deadLetters.push(...batch.deadLetters)
+  }
+  async close() {}
+}
+
+function node(id: string, sink: Sink, inputs = ['valid']): PipelineSink {
+  return { id, inputs, sink, metrics: metrics.component(id, 'test', 'sink') }
+}
+
+function pipeline(log: FileLog, sinks: PipelineSink[]) {
+  return new Pipeline({
+    log,
+    topic: EVENTS_TOPIC,
+    group: 'pipeline',
+    sourceIds: new Set(['conformance']),
+    transforms: [
+      {
+        id: 'valid',
+        inputs: ['conformance'],
+        transform: createValidate({
+          require_visitor_id: true,
+          require_site: false,
+          max_future_ms: 1e9,
+          max_props_bytes: 1e6,
+          drop_bots: true,
+        }),
+        metrics: metrics.component('valid', 'validate', 'transform'),
+      },
+    ],
+    sinks,
+    settings,
+    logger,
+  })
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail('condition not reached in time')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+describe('Pipeline', () => {
+  test('routes outcomes: valid events to sinks, invalid ones to dead letters, bots dropped', async () => {
+    const { log } = await newLog()
+    const bad = sampleEvent('no-visitor')
+    bad.visitor_id = null
+    const bot = sampleEvent('bot')
+    bot.is_bot = true
+    const fromSource: DeadLetter = {
+      component_id: 'collector',
+      reason: 'missing_name',
+      message: 'm',
+      received_at: 1,
+      payload: '{}',
+    }
+    await log.append(EVENTS_TOPIC, [
+      ...['a', 'b', 'c'].map((id) => eventRecord(sampleEvent(id))),
+      eventRecord(bad),
+      eventRecord(bot),
+      deadLetterRecord(fromSource),
+    ])
+    const keeper = new ScriptedSink(true)
+    const other = new ScriptedSink(false)
+    const p = pipeline(log, [node('keeper', keeper), node('other', other)])
+    await p.start()
+    await until(() => p.position[0] === 6)
+    await p.stop(0)
+    assert.deepEqual(
+      keeper.events.map((e) => e.event_id),
+      ['a', 'b', 'c'],
+    )
+    assert.deepEqual(
+      other.events.map((e) => e.event_id),
+      ['a', 'b', 'c'],
+    )
+    assert.deepEqual(keeper.deadLetters.map((d) => d.reason).sort(), ['missing_name', 'missing_visitor_id'])
+    assert.equal(other.deadLetters.length, 0)
+    assert.deepEqual(await log.committed(EVENTS_TOPIC, 'pipeline'), { 0: 6 })
+    await log.close()
+  })
+
+  test('retries a retryable failure and commits only after the sink resolved', async () => {
+    const { log } = await newLog()
+    await log.append(
+      EVENTS_TOPIC,
+      ['a', 'b'].map((id) => eventRecord(sampleEvent(id))),
+    )
+    const flaky = new ScriptedSink(false, [
+      new SinkError('down', 'down', true),
+      new SinkError('down', 'down', true),
+    ])
+    const p = pipeline(log, [node('flaky', flaky)])
+    await p.start()
+    await until(() => flaky.events.length === 2)
+    await until(async () => (await log.committed(EVENTS_TOPIC, 'pipeline'))[0] === 2)
+    assert.equal(p.healthy, true)
+    await p.stop(0)
+    await log.close()
+  })
+
+  test('a stop while retrying commits nothing; the batch is delivered after restart', async () => {
+    const { log } = await newLog()
+    await log.append(
+      EVENTS_TOPIC,
+      ['a'].map((id) => eventRecord(sampleEvent(id))),
+    )
+    const down = new ScriptedSink(false, Array(1000).fill(new SinkError('down', 'down', true)))
+    const p = pipeline(log, [node('down', down)])
+    await p.start()
+    await until(() => !p.healthy)
+    await p.stop(0)
+    assert.deepEqual(await log.committed(EVENTS_TOPIC, 'pipeline'), {})
+    const up = new ScriptedSink(false)
+    const again = pipeline(log, [node('up', up)])
+    await again.start()
+    await until(() => up.events.length === 1)
+    await again.stop(0)
+    await log.close()
+  })
+
+  test('a batch the sink refuses for good becomes dead letters instead of blocking', async () => {
+    const { log } = await newLog()
+    await log.append(
+      EVENTS_TOPIC,
+      ['a', 'b'].map((id) => eventRecord(sampleEvent(id))),
+    )
+    const picky = new ScriptedSink(true, [new SinkError('bad', 'conversion failed', false)])
+    const p = pipeline(log, [node('picky', picky)])
+    await p.start()
+    await until(() => picky.deadLetters.length === 2)
+    await p.stop(0)
+    assert.deepEqual(
+      picky.deadLetters.map((d) => d.reason),
+      ['sink_refused', 'sink_refused'],
+    )
+    assert.equal(picky.events.length, 0)
+    await log.close()
+  })
+
+  test('exactly once: a sink that stored a batch before the offsets were committed gets only the rest', async () => {
+    const { dir, log } = await newLog()
+    const ids = Array.from({ length: 10 }, (_, i) => `x${i}`)
+    await log.append(
+      EVENTS_TOPIC,
+      ids.map((id) => eventRecord(sampleEvent(id))),
+    )
+    const path = join(dir, 'db.duckdb')
+    const m = new Metrics({ defaultMetrics: false })
+    const build = () =>
+      duckdbSink.build(duckdbSink.config.parse({}), {
+        id: 'store',
+        type: 'duckdb',
+        log: logger,
+        metrics: m.component('store', 'duckdb', 'sink'),
+        registry: m,
+        clock: new ManualClock(),
+        dataDir: dir,
+        openDuckdb: () => openDatabase(path, { memoryLimit: '256MB', allowedDirectories: [] }),
+      })
+    // The crash: the sink committed records 0..5 with its position, the group offset never moved.
+    const first = await build()
+    const head = await log.read(EVENTS_TOPIC, 0, 0, 6)
+    await first.write(
+      {
+        events: head.map((r) => (JSON.parse(r.value.toString()) as { event: ClickEvent }).event),
+        deadLetters: [],
+      },
+      { signal: new AbortController().signal, position: { topic: EVENTS_TOPIC, offsets: { 0: 6 } } },
+    )
+    await first.close()
+    const sink = await build()
+    const p = pipeline(log, [node('store', sink)])
+    await p.start()
+    await until(() => p.position[0] === 10)
+    await p.stop(0)
+    await sink.close()
+    const db = await openDatabase(path, { memoryLimit: '256MB', allowedDirectories: [] })
+    const c = await db.connect()
+    const rows = (
+      await c.runAndReadAll('SELECT event_id, count(*) FROM events GROUP BY 1 ORDER BY 1')
+    ).getRowsJson()
+    c.closeSync()
+    await db.release()
+    assert.deepEqual(
+      rows,
+      ids.map((id) => [id, '1']),
+    )
+    await log.close()
+  })
+})
