@@ -17,7 +17,13 @@ export interface SinkHarness {
 
 /** A valid event with the given id. */
 export function sampleEvent(id: string, at = Date.UTC(2026, 10, 21, 10)): ClickEvent {
-  const e = emptyEvent({ event_id: id, event_type: 'track', event_time: at, received_at: at + 5, source_id: 'conformance' })
+  const e = emptyEvent({
+    event_id: id,
+    event_type: 'track',
+    event_time: at,
+    received_at: at + 5,
+    source_id: 'conformance',
+  })
   e.event_name = 'signup'
   e.visitor_id = `v-${id}`
   e.page_url = 'https://example.test/a?b=1'
@@ -25,7 +31,10 @@ export function sampleEvent(id: string, at = Date.UTC(2026, 10, 21, 10)): ClickE
   return e
 }
 
-const ctx = (offset: number) => ({ signal: new AbortController().signal, position: { topic: 'events', offsets: { 0: offset } } })
+const ctx = (offset: number) => ({
+  signal: new AbortController().signal,
+  position: { topic: 'events', offsets: { 0: offset } },
+})
 
 /** Registers the conformance tests for one sink type. */
 export function sinkConformance(name: string, harness: SinkHarness): void {
@@ -48,12 +57,21 @@ export function sinkConformance(name: string, harness: SinkHarness): void {
 
     test('dead letters are kept when the sink says it keeps them', async () => {
       const sink = await harness.make()
-      const dl = { component_id: 'x', reason: 'conformance_reason', message: 'm', received_at: Date.now(), payload: '{}' }
+      const dl = {
+        component_id: 'x',
+        reason: 'conformance_reason',
+        message: 'm',
+        received_at: Date.now(),
+        payload: '{}',
+      }
       await sink.write({ events: [], deadLetters: [dl] }, ctx(1))
       const keeps = sink.keepsDeadLetters
       await sink.close()
       if (keeps) {
-        assert.ok(harness.storedDeadLetterReasons, 'a sink that keeps dead letters needs storedDeadLetterReasons in its harness')
+        assert.ok(
+          harness.storedDeadLetterReasons,
+          'a sink that keeps dead letters needs storedDeadLetterReasons in its harness',
+        )
         assert.deepEqual(await harness.storedDeadLetterReasons(), ['conformance_reason'])
       }
     })
