@@ -1,5 +1,14 @@
 // Settings of the http_collector source.
+import { isIP } from 'node:net'
 import { z } from 'zod'
+
+const addressOrCidr = z.string().refine((s) => {
+  const [addr, bits, ...rest] = s.split('/')
+  if (rest.length > 0 || !isIP(addr ?? '')) return false
+  if (bits === undefined) return true
+  const n = Number(bits)
+  return Number.isInteger(n) && n >= 0 && n <= (isIP(addr!) === 6 ? 128 : 32)
+}, 'must be an IP address or a CIDR range like 10.0.0.0/8')
 
 /** Schema of an `http_collector` source. */
 export const httpCollectorConfig = z.strictObject({
@@ -11,7 +20,7 @@ export const httpCollectorConfig = z.strictObject({
     .int()
     .min(1024)
     .default(1024 * 1024)
-    .describe('Largest request body, after gzip inflation.'),
+    .describe('Largest request body of /collect, after gzip inflation.'),
   max_event_bytes: z
     .number()
     .int()
@@ -19,21 +28,38 @@ export const httpCollectorConfig = z.strictObject({
     .default(32 * 1024)
     .describe('Largest single event, as JSON.'),
   max_events_per_request: z.number().int().min(1).default(1000).describe('Most events in one request.'),
-  max_in_flight_bytes: z
+  max_pending_events: z
     .number()
     .int()
-    .min(1024)
-    .default(64 * 1024 * 1024)
-    .describe('Bytes of requests waiting for the log before new ones get 503 with Retry-After.'),
+    .min(1)
+    .default(50_000)
+    .describe('Events waiting for the log before new requests get 503 with Retry-After (bounds memory).'),
   site: z.string().min(1).optional().describe('Fixed site name for every event; default: the page URL host.'),
   cors_origins: z
     .array(z.string().min(1))
     .default(['*'])
-    .describe('Origins allowed to send from browsers; `*` allows any.'),
+    .describe(
+      'Origins (e.g. `https://shop.example`) allowed to send from browsers, with credentials; `*` allows any.',
+    ),
   trust_proxy: z
+    .array(addressOrCidr)
+    .default([])
+    .describe(
+      'Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; the client is the rightmost hop not in this list.',
+    ),
+  derive_visitor_id: z
     .boolean()
-    .default(false)
-    .describe('Take the client address from X-Forwarded-For (only behind a proxy you run).'),
+    .default(true)
+    .describe(
+      'Give events without a visitor id a cookieless one: a keyed hash of IP + user agent + site, salt rotated daily.',
+    ),
+  rate_limit: z
+    .strictObject({
+      requests_per_second: z.number().positive().describe('Sustained requests per second per client IP.'),
+      burst: z.number().int().min(1).default(50).describe('Requests a client may send at once.'),
+    })
+    .optional()
+    .describe('Per-IP rate limit answering 429; off when absent.'),
 })
 
 /** Parsed `http_collector` settings. */

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { MemoryWriter, sourceConformance } from '../../../test/conformance/source-conformance.ts'
-import type { BuildContext, EventWriter, Source } from '../../core/component.ts'
 import { systemClock } from '../../core/clock.ts'
-import type { ClickEvent } from '../../core/event.ts'
+import type { BuildContext, EventWriter, Source } from '../../core/component.ts'
 import { TransportError } from '../../core/errors.ts'
+import type { ClickEvent } from '../../core/event.ts'
 import { createLogger } from '../../telemetry/logger.ts'
 import { Metrics } from '../../telemetry/metrics.ts'
 import { httpCollectorSource } from './index.ts'
@@ -27,7 +27,11 @@ async function make(): Promise<Source> {
 }
 
 function post(source: Source, events: unknown[]): Promise<Response> {
-  return fetch(source.urls()[0]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) })
+  return fetch(source.urls()[0]!, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ events }),
+  })
 }
 
 sourceConformance('http_collector', {
@@ -93,7 +97,10 @@ describe('http_collector acknowledgement', () => {
     const gate = new Promise<void>((r) => {
       release = r
     })
-    await source.start({ write: async (e) => gate.then(() => writer.write(e)), deadLetter: async () => undefined })
+    await source.start({
+      write: async (e) => gate.then(() => writer.write(e)),
+      deadLetter: async () => undefined,
+    })
     const pending = post(source, [{ type: 'pageview' }])
     await new Promise((r) => setTimeout(r, 50))
     let stopped = false

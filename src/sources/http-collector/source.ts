@@ -1,34 +1,77 @@
-// The collector's HTTP server: parses requests, appends accepted events (and refused ones, as dead
-// letters) to the durable log, and answers 2xx only once both are durable. It does no enrichment.
+// The collector's HTTP server: routes each request to its protocol, appends what the protocol
+// parsed (events, and refusals as dead letters) to the durable log, and lets the protocol answer
+// only once both are durable. Enrichment happens after the log, in the pipeline.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { join } from 'node:path'
 import type { BuildContext, EventWriter, Source } from '../../core/component.ts'
 import { RequestError } from '../../core/errors.ts'
+import type { ClickEvent } from '../../core/event.ts'
 import { closeServer, InFlight, listen, listenerUrl } from '../../http/listen.ts'
-import { mediaType, parseJson, readBody } from '../../http/read-body.ts'
 import { sendError, sendJson } from '../../http/respond.ts'
-import { parseCollectBody } from './collect-request.ts'
+import { clientIpResolver } from './client-ip.ts'
 import type { HttpCollectorConfig } from './config.ts'
-
-/** Content types the collect endpoint takes; text/plain because sendBeacon avoids a CORS preflight with it. */
-const JSON_TYPES = new Set(['application/json', 'text/plain', ''])
+import { RateLimiter } from './rate-limit.ts'
+import type { CollectorRoute, Intake, RequestInfo } from './route.ts'
+import { collectRoute } from './routes/collect.ts'
+import { CookielessIds } from './visitor-id.ts'
 
 /** The running http_collector. */
 export class HttpCollector implements Source {
   readonly #cfg: HttpCollectorConfig
   readonly #ctx: BuildContext
-  readonly #server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 })
+  readonly #server = createServer({
+    keepAliveTimeout: 65_000,
+    requestTimeout: 30_000,
+    maxHeaderSize: 16 * 1024,
+  })
   readonly #inFlight = new InFlight()
+  readonly #routes = new Map<string, CollectorRoute>()
+  readonly #clientIp: (req: IncomingMessage) => string | null
+  readonly #limiter: RateLimiter | null
+  readonly #ids: CookielessIds | null
   #out: EventWriter | null = null
   #url: string | null = null
   #draining = false
   #stopped: Promise<void> | null = null
-  /** Bytes of request bodies waiting for the log; past the limit new requests get 503. */
-  #pendingBytes = 0
+  /** Events parsed and waiting for the log; past the limit new requests get 503. */
+  #pendingEvents = 0
 
-  constructor(cfg: HttpCollectorConfig, ctx: BuildContext) {
+  constructor(
+    cfg: HttpCollectorConfig,
+    ctx: BuildContext,
+    routes: readonly CollectorRoute[] = [collectRoute(cfg)],
+  ) {
     this.#cfg = cfg
     this.#ctx = ctx
+    for (const r of routes) for (const p of r.paths) this.#routes.set(p, r)
+    this.#clientIp = clientIpResolver(cfg.trust_proxy)
+    this.#limiter = cfg.rate_limit
+      ? new RateLimiter({
+          requestsPerSecond: cfg.rate_limit.requests_per_second,
+          burst: cfg.rate_limit.burst,
+          maxAddresses: 100_000,
+        })
+      : null
+    this.#ids = cfg.derive_visitor_id
+      ? new CookielessIds(join(ctx.dataDir, 'sources', ctx.id, 'salts.json'))
+      : null
     this.#server.on('request', (req, res) => this.#handle(req, res))
+    // Malformed HTTP (bad request line, oversized headers) never reaches a handler: answer and count it.
+    this.#server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_http'
+      this.#ctx.metrics.discarded(code)
+      if (socket.writable) {
+        const status =
+          code === 'headers_too_large' ? '431 Request Header Fields Too Large' : '400 Bad Request'
+        const body = JSON.stringify({
+          code,
+          message: code === 'headers_too_large' ? 'request headers are too large' : 'malformed HTTP request',
+        })
+        socket.end(
+          `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        )
+      } else socket.destroy()
+    })
   }
 
   async start(out: EventWriter): Promise<void> {
@@ -51,100 +94,119 @@ export class HttpCollector implements Source {
     const origin = req.headers.origin
     if (!origin) return {}
     const allowed = this.#cfg.cors_origins
-    if (allowed.includes('*')) return { 'access-control-allow-origin': '*' }
-    return allowed.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {}
+    // Credentials (the tag's cookies) need the origin echoed, never `*`.
+    if (!allowed.includes('*') && !allowed.includes(origin)) return {}
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-allow-credentials': 'true',
+      vary: 'Origin',
+    }
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const done = this.#inFlight.begin()
-    const path = (req.url ?? '/').split('?')[0]!
-    const route = path === this.#cfg.collect_path ? 'collect' : path === '/healthz' ? 'healthz' : 'other'
+    const receivedAt = this.#ctx.clock.now()
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://collector')
+    } catch {
+      url = new URL('http://collector/')
+    }
+    const route = this.#routes.get(url.pathname)
+    const label = route ? route.name : url.pathname === '/healthz' ? 'healthz' : 'other'
     res.on('close', () => {
       done()
-      this.#ctx.registry.httpRequests.inc({ listener: 'collector', route, status: String(res.statusCode) })
+      this.#ctx.registry.httpRequests.inc({
+        listener: 'collector',
+        route: label,
+        status: String(res.statusCode),
+      })
     })
     const cors = this.#cors(req)
-    if (this.#draining) {
-      sendJson(
-        res,
-        503,
-        { code: 'shutting_down', message: 'the collector is shutting down; retry later' },
-        {
+    try {
+      if (this.#draining) {
+        throw new RequestError(503, 'shutting_down', 'the collector is shutting down; retry later', {
           'retry-after': '1',
           connection: 'close',
-        },
-      )
-      return
+        })
+      }
+      if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+        sendJson(res, 200, { status: 'ok' })
+        return
+      }
+      if (!route) throw new RequestError(404, 'not_found', `no endpoint at ${url.pathname}`)
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, {
+          ...cors,
+          'access-control-allow-methods': [...route.methods, 'OPTIONS'].join(', '),
+          'access-control-allow-headers': 'content-type, content-encoding, authorization',
+          'access-control-max-age': '86400',
+        })
+        res.end()
+        return
+      }
+      if (!route.methods.includes(req.method ?? '')) {
+        throw new RequestError(
+          405,
+          'method_not_allowed',
+          `use ${route.methods.join(' or ')} for ${url.pathname}`,
+          {
+            allow: [...route.methods, 'OPTIONS'].join(', '),
+          },
+        )
+      }
+      const ip = this.#clientIp(req)
+      if (this.#limiter && ip) {
+        const wait = this.#limiter.take(ip, receivedAt)
+        if (wait > 0)
+          throw new RequestError(429, 'rate_limited', 'too many requests from this address', {
+            'retry-after': String(wait),
+          })
+      }
+      if (this.#pendingEvents >= this.#cfg.max_pending_events) {
+        throw new RequestError(503, 'overloaded', 'the collector is at capacity; retry later', {
+          'retry-after': '1',
+        })
+      }
+      const info: RequestInfo = {
+        receivedAt,
+        sourceId: this.#ctx.id,
+        url,
+        userAgent: req.headers['user-agent'] ?? null,
+        ip,
+      }
+      route
+        .accept(req, info)
+        .then((intake) => this.#store(intake, info, res, cors))
+        .catch((err) => this.#refuse(req, res, err, cors))
+    } catch (err) {
+      this.#refuse(req, res, err, cors)
     }
-    if (route === 'healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      sendJson(res, 200, { status: 'ok' })
-      return
-    }
-    if (route !== 'collect') {
-      this.#refuse(res, new RequestError(404, 'not_found', `no endpoint at ${path}`), cors)
-      return
-    }
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, {
-        ...cors,
-        'access-control-allow-methods': 'POST, OPTIONS',
-        'access-control-allow-headers': 'content-type, content-encoding',
-        'access-control-max-age': '86400',
-      })
-      res.end()
-      return
-    }
-    if (req.method !== 'POST') {
-      this.#refuse(
-        res,
-        new RequestError(405, 'method_not_allowed', `use POST for ${path}`, { allow: 'POST, OPTIONS' }),
-        cors,
-      )
-      return
-    }
-    this.#collect(req, res, cors).catch((err) => this.#refuse(res, err, cors))
   }
 
-  #refuse(res: ServerResponse, err: unknown, cors: Record<string, string>): void {
+  #refuse(req: IncomingMessage, res: ServerResponse, err: unknown, cors: Record<string, string>): void {
+    // Leave nothing unread on the connection; a refused body is drained, not parsed.
+    if (!req.complete) req.resume()
     const { code, status } = sendError(res, err, cors)
-    if (status >= 500) this.#ctx.metrics.error(code)
+    if (status >= 500 && status !== 503) this.#ctx.metrics.error(code)
     else this.#ctx.metrics.discarded(code)
     if (status >= 500) this.#ctx.log.warn({ err, code }, 'collect request failed')
   }
 
-  async #collect(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
-    const type = mediaType(req)
-    if (!JSON_TYPES.has(type)) {
-      req.resume()
-      throw new RequestError(
-        415,
-        'unsupported_media_type',
-        `send JSON (application/json or text/plain), not ${type}`,
-      )
-    }
-    if (this.#pendingBytes > this.#cfg.max_in_flight_bytes) {
-      req.resume()
-      throw new RequestError(503, 'overloaded', 'the collector is at capacity; retry later', {
-        'retry-after': '1',
-      })
-    }
-    const body = await readBody(req, this.#cfg.max_body_bytes)
-    const receivedAt = this.#ctx.clock.now()
-    const { events, rejected } = parseCollectBody(parseJson(body), {
-      receivedAt,
-      sourceId: this.#ctx.id,
-      userAgent: req.headers['user-agent'] ?? null,
-      ip: this.#clientIp(req),
-      site: this.#cfg.site,
-      maxEventBytes: this.#cfg.max_event_bytes,
-      maxEvents: this.#cfg.max_events_per_request,
-    })
+  async #store(
+    intake: Intake,
+    info: RequestInfo,
+    res: ServerResponse,
+    cors: Record<string, string>,
+  ): Promise<void> {
+    const { events, rejected } = intake
     this.#ctx.metrics.received(events.length + rejected.length)
-    this.#pendingBytes += body.length
+    if (this.#ids) for (const e of events) this.#deriveVisitor(e, info)
+    this.#pendingEvents += events.length
     try {
       // Both appends must be durable before we answer: accepted events and the dead letters.
       await Promise.all([
-        this.#out!.write(events),
+        events.length === 0 ? undefined : this.#out!.write(events),
         rejected.length === 0
           ? undefined
           : this.#out!.deadLetter(
@@ -152,33 +214,21 @@ export class HttpCollector implements Source {
                 component_id: this.#ctx.id,
                 reason: r.code,
                 message: r.message,
-                received_at: receivedAt,
+                received_at: info.receivedAt,
                 payload: r.payload,
               })),
             ),
       ])
     } finally {
-      this.#pendingBytes -= body.length
+      this.#pendingEvents -= events.length
     }
     this.#ctx.metrics.sent(events.length)
     for (const r of rejected) this.#ctx.metrics.discarded(r.code)
-    sendJson(
-      res,
-      200,
-      {
-        accepted: events.length,
-        rejected: rejected.map(({ index, code, message }) => ({ index, code, message })),
-      },
-      cors,
-    )
+    intake.reply(res, cors)
   }
 
-  #clientIp(req: IncomingMessage): string | null {
-    if (this.#cfg.trust_proxy) {
-      const fwd = req.headers['x-forwarded-for']
-      const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim()
-      if (first) return first
-    }
-    return req.socket.remoteAddress ?? null
+  #deriveVisitor(e: ClickEvent, info: RequestInfo): void {
+    if (e.visitor_id !== null || e.user_id !== null || !info.ip) return
+    e.visitor_id = this.#ids!.derive(info.ip, info.userAgent ?? '', e.site ?? '', info.receivedAt)
   }
 }

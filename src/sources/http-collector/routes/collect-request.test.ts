@@ -1,7 +1,7 @@
 // The /collect body contract: accepted fields, per-event rejections, request-level errors, clock skew.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { RequestError } from '../../core/errors.ts'
+import { RequestError } from '../../../core/errors.ts'
 import { parseCollectBody, type RequestMeta } from './collect-request.ts'
 
 const now = Date.parse('2026-11-21T12:00:00.000Z')

@@ -1,18 +1,15 @@
 // The `POST /collect` contract: parses one request body into events and per-index rejections.
 // Pure: no I/O, so every rule is unit-tested.
-
-import { RequestError } from '../../core/errors.ts'
-import { type ClickEvent, EVENT_TYPES, type EventType, emptyEvent, type JsonValue } from '../../core/event.ts'
-import { uuidv7 } from '../../core/ids.ts'
-
-/** One refused event of a request. */
-export interface Rejection {
-  readonly index: number
-  readonly code: string
-  readonly message: string
-  /** The event as received, JSON (for the dead-letter store). */
-  readonly payload: string
-}
+import { RequestError } from '../../../core/errors.ts'
+import {
+  type ClickEvent,
+  EVENT_TYPES,
+  type EventType,
+  emptyEvent,
+  type JsonValue,
+} from '../../../core/event.ts'
+import { uuidv7 } from '../../../core/ids.ts'
+import type { Rejection } from '../route.ts'
 
 /** What the request carried, besides its body. */
 export interface RequestMeta {
