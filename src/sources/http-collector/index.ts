@@ -1,6 +1,7 @@
 // The http_collector source: clickflow's front door (POST /collect).
 import type { SourceSpec } from '../../core/component.ts'
 import { type HttpCollectorConfig, httpCollectorConfig } from './config.ts'
+import { collectorRoutes } from './routes/all-routes.ts'
 import { HttpCollector } from './source.ts'
 
 /** Spec of the `http_collector` source. */
@@ -10,5 +11,5 @@ export const httpCollectorSource: SourceSpec<HttpCollectorConfig> = {
   description:
     'HTTP endpoint for browsers and servers (POST /collect); acknowledges once events are in the durable log.',
   config: httpCollectorConfig,
-  build: async (config, ctx) => new HttpCollector(config, ctx),
+  build: async (config, ctx) => new HttpCollector(config, ctx, collectorRoutes(config, ctx)),
 }

@@ -12,7 +12,6 @@ import { clientIpResolver } from './client-ip.ts'
 import type { HttpCollectorConfig } from './config.ts'
 import { RateLimiter } from './rate-limit.ts'
 import type { CollectorRoute, Intake, RequestInfo } from './route.ts'
-import { collectRoute } from './routes/collect.ts'
 import { CookielessIds } from './visitor-id.ts'
 
 /** The running http_collector. */

@@ -9,7 +9,14 @@ import { createValidate } from './transform.ts'
 transformConformance('validate', async () => createValidate(validateConfig.parse({})))
 
 test('validate: each rule gives its reason', () => {
-  const strict = createValidate(validateConfig.parse({ require_visitor_id: true, require_site: true, drop_bots: true, max_props_bytes: 50 }))
+  const strict = createValidate(
+    validateConfig.parse({
+      require_visitor_id: true,
+      require_site: true,
+      drop_bots: true,
+      max_props_bytes: 50,
+    }),
+  )
   const cases: [string, (e: ReturnType<typeof sampleEvent>) => void, string, string][] = [
     ['no visitor', (e) => (e.visitor_id = null), 'dead_letter', 'missing_visitor_id'],
     ['no site', (e) => (e.site = null), 'dead_letter', 'missing_site'],

@@ -1,0 +1,10 @@
+// Every protocol endpoint the collector serves, built from its config.
+import type { BuildContext } from '../../../core/component.ts'
+import type { HttpCollectorConfig } from '../config.ts'
+import type { CollectorRoute } from '../route.ts'
+import { collectRoute } from './collect.ts'
+
+/** The routes of one collector. */
+export function collectorRoutes(cfg: HttpCollectorConfig, _ctx: BuildContext): CollectorRoute[] {
+  return [collectRoute(cfg)]
+}
