@@ -35,11 +35,7 @@ export class HttpCollector implements Source {
   /** Events parsed and waiting for the log; past the limit new requests get 503. */
   #pendingEvents = 0
 
-  constructor(
-    cfg: HttpCollectorConfig,
-    ctx: BuildContext,
-    routes: readonly CollectorRoute[] = [collectRoute(cfg)],
-  ) {
+  constructor(cfg: HttpCollectorConfig, ctx: BuildContext, routes: readonly CollectorRoute[]) {
     this.#cfg = cfg
     this.#ctx = ctx
     for (const r of routes) for (const p of r.paths) this.#routes.set(p, r)
