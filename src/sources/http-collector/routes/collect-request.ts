@@ -9,6 +9,8 @@ import {
   type JsonValue,
 } from '../../../core/event.ts'
 import { uuidv7 } from '../../../core/ids.ts'
+import { correctSkew, MAX_FUTURE_MS, parseClientTime } from '../client-time.ts'
+import { applyPageUrl } from '../page-url.ts'
 import type { Rejection } from '../route.ts'
 
 /** What the request carried, besides its body. */
@@ -27,10 +29,6 @@ const TYPES = new Set<string>(EVENT_TYPES)
 const MAX_ID = 256
 const MAX_NAME = 200
 const MAX_URL = 8192
-/** Timestamps before this are surely wrong (not a backfill): 2000-01-01. */
-const MIN_TIME = Date.UTC(2000, 0, 1)
-/** How far in the future a corrected timestamp may lie before it is refused. */
-const MAX_FUTURE_MS = 24 * 3600 * 1000
 
 class Invalid extends Error {
   constructor(
@@ -41,16 +39,16 @@ class Invalid extends Error {
   }
 }
 
-/** Parses a time given as ISO 8601 text or epoch milliseconds. */
+/** Parses a time field; throws Invalid when it is not a time after 2000-01-01. */
 export function parseTime(value: unknown, field: string): number {
-  let ms: number
-  if (typeof value === 'number') ms = value
-  else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)) ms = Date.parse(value)
-  else throw new Invalid('invalid_timestamp', `${field} must be an ISO 8601 string or epoch milliseconds`)
-  if (!Number.isFinite(ms) || ms < MIN_TIME) {
-    throw new Invalid('invalid_timestamp', `${field} ${JSON.stringify(value)} is not a time after 2000-01-01`)
+  const ms = parseClientTime(value)
+  if (ms === null) {
+    throw new Invalid(
+      'invalid_timestamp',
+      `${field} ${JSON.stringify(value)} must be an ISO 8601 string or epoch milliseconds after 2000-01-01`,
+    )
   }
-  return Math.trunc(ms)
+  return ms
 }
 
 function optString(e: Record<string, unknown>, field: string, max: number): string | null {
@@ -61,19 +59,11 @@ function optString(e: Record<string, unknown>, field: string, max: number): stri
   return v
 }
 
-function parseUrl(value: string, field: string): URL {
-  try {
-    return new URL(value)
-  } catch {
-    throw new Invalid('invalid_url', `${field} "${value.slice(0, 100)}" is not an absolute URL`)
-  }
-}
-
 /**
- * Turns one received event into a ClickEvent. `skewMs` is (sent_at - received_at) of the request,
- * when the client sent `sent_at`: the client clock's offset, subtracted from its timestamps.
+ * Turns one received event into a ClickEvent. `sentAt` is the request's `sent_at`, when the client
+ * sent one: its timestamps are then corrected for the client clock's offset.
  */
-function toEvent(raw: unknown, meta: RequestMeta, skewMs: number | null): ClickEvent {
+function toEvent(raw: unknown, meta: RequestMeta, sentAt: number | null): ClickEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new Invalid('invalid_event', 'an event must be a JSON object')
   const e = raw as Record<string, unknown>
@@ -92,7 +82,7 @@ function toEvent(raw: unknown, meta: RequestMeta, skewMs: number | null): ClickE
   if (e.timestamp !== undefined && e.timestamp !== null) {
     const t = parseTime(e.timestamp, 'timestamp')
     // Clock-skew correction: event_time = received_at - (sent_at - timestamp).
-    eventTime = skewMs === null ? t : t - skewMs
+    eventTime = correctSkew(t, sentAt, meta.receivedAt)
   }
   if (eventTime > meta.receivedAt + MAX_FUTURE_MS) {
     throw new Invalid('invalid_timestamp', 'timestamp is more than 24 hours in the future')
@@ -102,7 +92,6 @@ function toEvent(raw: unknown, meta: RequestMeta, skewMs: number | null): ClickE
     throw new Invalid('invalid_props', 'props must be a JSON object')
   }
   const url = optString(e, 'url', MAX_URL)
-  const parsedUrl = url ? parseUrl(url, 'url') : null
   const referrer = optString(e, 'referrer', MAX_URL)
   const event = emptyEvent({
     event_id: eventId ?? uuidv7(meta.receivedAt),
@@ -112,27 +101,20 @@ function toEvent(raw: unknown, meta: RequestMeta, skewMs: number | null): ClickE
     source_id: meta.sourceId,
   })
   event.event_name = name
-  event.sent_at = skewMs === null ? null : meta.receivedAt + skewMs
+  event.sent_at = sentAt
   event.visitor_id = optString(e, 'visitor_id', MAX_ID)
   event.session_id = optString(e, 'session_id', MAX_ID)
   event.user_id = optString(e, 'user_id', MAX_ID)
   event.page_view_id = optString(e, 'page_view_id', MAX_ID)
   event.page_title = optString(e, 'title', 1000)
-  event.page_url = url
-  event.page_path = parsedUrl ? parsedUrl.pathname : null
-  event.site = meta.site ?? (parsedUrl ? parsedUrl.host : null)
+  if (url && !applyPageUrl(event, url, meta.site)) {
+    throw new Invalid('invalid_url', `url "${url.slice(0, 100)}" is not an absolute URL`)
+  }
+  if (!url) event.site = meta.site ?? null
   event.referrer = referrer || null
   event.user_agent = meta.userAgent
   event.ip = meta.ip
   event.props = (props as Record<string, JsonValue> | undefined) ?? null
-  if (parsedUrl) {
-    const q = parsedUrl.searchParams
-    event.utm_source = q.get('utm_source')
-    event.utm_medium = q.get('utm_medium')
-    event.utm_campaign = q.get('utm_campaign')
-    event.utm_term = q.get('utm_term')
-    event.utm_content = q.get('utm_content')
-  }
   return event
 }
 
@@ -157,10 +139,10 @@ export function parseCollectBody(
       `a request may carry at most ${meta.maxEvents} events; it had ${list.length}`,
     )
   }
-  let skewMs: number | null = null
+  let sentAt: number | null = null
   if (sentAtRaw !== undefined && sentAtRaw !== null) {
     try {
-      skewMs = parseTime(sentAtRaw, 'sent_at') - meta.receivedAt
+      sentAt = parseTime(sentAtRaw, 'sent_at')
     } catch (err) {
       throw new RequestError(400, 'invalid_sent_at', (err as Error).message)
     }
@@ -181,7 +163,7 @@ export function parseCollectBody(
           `the event is ${payload.length} bytes of JSON; the limit is ${meta.maxEventBytes}`,
         )
       }
-      events.push(toEvent(raw, meta, skewMs))
+      events.push(toEvent(raw, meta, sentAt))
     } catch (err) {
       if (!(err instanceof Invalid)) throw err
       rejected.push({ index, code: err.code, message: err.message, payload: payload.slice(0, 64 * 1024) })
