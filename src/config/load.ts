@@ -13,7 +13,7 @@ import { DEFAULT_CONFIG_YAML } from './default-config.ts'
 import { checkGraph } from './graph.ts'
 import { interpolate } from './interpolate.ts'
 import { formatPath } from './paths.ts'
-import { type ConfigFile, configFileSchema } from './schema.ts'
+import { type ConfigFile, componentsSchema, configFileSchema } from './schema.ts'
 
 /** Command-line settings that win over the file. */
 export interface ConfigOverrides {
@@ -138,12 +138,18 @@ export function loadConfig(options: LoadOptions): ClickflowConfig {
   applyOverrides(raw, options.overrides ?? {}, issues)
 
   const parsed = configFileSchema.safeParse(raw)
-  if (!parsed.success) {
-    issues.push(...zodIssues(parsed.error, []))
-    throw new ConfigError(issues, origin)
-  }
-  const file = parsed.data
-  if (!isLoopback(file.api.host) && file.api.token === undefined) {
+  if (!parsed.success) issues.push(...zodIssues(parsed.error, []))
+  // Bad global settings must not hide component problems: check the sections on their own then.
+  const sections = parsed.success
+    ? parsed.data
+    : Object.fromEntries(
+        KINDS.map(([section]) => {
+          const r = componentsSchema.safeParse(raw[section] ?? {})
+          return [section, r.success ? r.data : {}]
+        }),
+      )
+  const file = parsed.success ? parsed.data : null
+  if (file && !isLoopback(file.api.host) && file.api.token === undefined) {
     issues.push({
       path: 'api.host',
       message: `the admin listener may bind to ${file.api.host} only with a token (api.token, --admin-token or CLICKFLOW_ADMIN_TOKEN)`,
@@ -151,7 +157,7 @@ export function loadConfig(options: LoadOptions): ClickflowConfig {
   }
   const resolved: Record<ComponentKind, ResolvedComponent[]> = { source: [], transform: [], sink: [] }
   for (const [section, kind] of KINDS) {
-    for (const [id, entry] of Object.entries(file[section])) {
+    for (const [id, entry] of Object.entries(sections[section] ?? {})) {
       const { type, inputs, ...rest } = entry as { type: string; inputs?: unknown }
       const spec = options.registry.get(kind, type)
       if (!spec) {
@@ -190,7 +196,7 @@ export function loadConfig(options: LoadOptions): ClickflowConfig {
   }
   const graph = checkGraph([...resolved.source, ...resolved.transform, ...resolved.sink])
   issues.push(...graph.issues)
-  if (issues.length > 0) throw new ConfigError(issues, origin)
+  if (issues.length > 0 || !file) throw new ConfigError(issues, origin)
   const { sources: _s, transforms: _t, sinks: _k, ...global } = file
   return {
     global: { ...global, data_dir: resolve(global.data_dir) },

@@ -102,7 +102,8 @@ export const componentEntrySchema = z.looseObject({
   type: z.string().min(1, 'type must be a component type name'),
 })
 
-const componentsSchema = z.record(
+/** A `sources` / `transforms` / `sinks` section: components keyed by snake_case id. */
+export const componentsSchema = z.record(
   z.string().regex(/^[a-z][a-z0-9_]*$/, 'component ids are snake_case: lowercase letters, digits and _'),
   componentEntrySchema,
 )

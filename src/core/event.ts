@@ -40,9 +40,15 @@ export interface ClickEvent {
   user_id: string | null
   page_view_id: string | null
   page_url: string | null
+  page_host: string | null
   page_path: string | null
+  /** The page URL's query string without the `?`. */
+  page_query: string | null
   page_title: string | null
   referrer: string | null
+  referrer_host: string | null
+  /** Acquisition channel: direct, search, social, email, paid, referral, internal. */
+  channel: string | null
   user_agent: string | null
   /** The client's address as seen by the collector; enrichment reads it, stores drop or anonymise it. */
   ip: string | null
@@ -62,6 +68,9 @@ export interface ClickEvent {
   utm_campaign: string | null
   utm_term: string | null
   utm_content: string | null
+  /** The ad click id parameter found on the page URL (gclid, fbclid, msclkid, ...) and its value. */
+  click_id_type: string | null
+  click_id: string | null
   props: { [key: string]: JsonValue } | null
 }
 
@@ -92,9 +101,13 @@ export function emptyEvent(
     user_id: null,
     page_view_id: null,
     page_url: null,
+    page_host: null,
     page_path: null,
+    page_query: null,
     page_title: null,
     referrer: null,
+    referrer_host: null,
+    channel: null,
     user_agent: null,
     ip: null,
     country: null,
@@ -113,6 +126,8 @@ export function emptyEvent(
     utm_campaign: null,
     utm_term: null,
     utm_content: null,
+    click_id_type: null,
+    click_id: null,
     props: null,
     ...base,
   }

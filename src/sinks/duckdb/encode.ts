@@ -12,11 +12,9 @@ function text(a: DuckDBAppender, v: string | null): void {
   else a.appendVarchar(v)
 }
 
-type Column = (typeof EVENT_COLUMNS)[number][0]
 type Kind = 'text' | 'time' | 'bool' | 'json'
 
-/** How each column is appended; typed so a column added to the schema must be added here too. */
-const KINDS: Record<Column, Kind> = Object.fromEntries(
+const KINDS = new Map<string, Kind>(
   EVENT_COLUMNS.map(([name, type]) => [
     name,
     type.startsWith('TIMESTAMP')
@@ -27,23 +25,34 @@ const KINDS: Record<Column, Kind> = Object.fromEntries(
           ? 'json'
           : 'text',
   ]),
-) as Record<Column, Kind>
+)
 
-const PLAN = EVENT_COLUMNS.map(([name]) => [name, KINDS[name]] as const)
+/** Appends one event as a row. */
+export type EventAppender = (a: DuckDBAppender, e: ClickEvent) => void
 
-/** Appends one event as a row of the events table. */
-export function appendEvent(a: DuckDBAppender, e: ClickEvent): void {
-  for (const [name, kind] of PLAN) {
-    const v = e[name as keyof ClickEvent]
-    if (v === null || v === undefined) {
-      if (kind === 'bool') a.appendBoolean(false)
-      else a.appendNull()
-    } else if (kind === 'text') a.appendVarchar(String(v))
-    else if (kind === 'time') a.appendTimestamp(timestamp(v as number))
-    else if (kind === 'bool') a.appendBoolean(v === true)
-    else a.appendVarchar(JSON.stringify(v))
+/**
+ * An appender for the events table with these columns, in the table's own order (columns added by
+ * a later version sit at the end of older tables, so the order is read from the table, not assumed).
+ */
+export function eventAppender(tableColumns: readonly string[]): EventAppender {
+  const plan = tableColumns.map((name) => {
+    const kind = KINDS.get(name)
+    if (!kind) throw new Error(`events table has a column "${name}" that clickflow does not know`)
+    return [name as keyof ClickEvent, kind] as const
+  })
+  return (a, e) => {
+    for (const [name, kind] of plan) {
+      const v = e[name]
+      if (v === null || v === undefined) {
+        if (kind === 'bool') a.appendBoolean(false)
+        else a.appendNull()
+      } else if (kind === 'text') a.appendVarchar(String(v))
+      else if (kind === 'time') a.appendTimestamp(timestamp(v as number))
+      else if (kind === 'bool') a.appendBoolean(v === true)
+      else a.appendVarchar(JSON.stringify(v))
+    }
+    a.endRow()
   }
-  a.endRow()
 }
 
 /** Appends one dead letter as a row of the dead_letters table (stored_at from the clock). */

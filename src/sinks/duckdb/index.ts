@@ -1,6 +1,7 @@
 // The duckdb sink.
 import type { SinkSpec } from '../../core/component.ts'
 import { type DuckdbSinkConfig, duckdbSinkConfig } from './config.ts'
+import { eventAppender } from './encode.ts'
 import { DuckdbSink } from './sink.ts'
 
 /** Spec of the `duckdb` sink. */
@@ -11,6 +12,14 @@ export const duckdbSink: SinkSpec<DuckdbSinkConfig> = {
   config: duckdbSinkConfig,
   build: async (config, ctx) => {
     const db = await ctx.openDuckdb(config.path)
-    return new DuckdbSink(config, db, await db.connect(), ctx)
+    const conn = await db.connect()
+    const columns = (
+      await conn.runAndReadAll(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'events' AND schema_name = 'main' ORDER BY column_index",
+      )
+    )
+      .getRows()
+      .map((r) => String(r[0]))
+    return new DuckdbSink(config, db, conn, ctx, eventAppender(columns))
   },
 }

@@ -5,7 +5,7 @@ import type { BuildContext, LogPosition, Sink, SinkBatch, SinkWriteContext } fro
 import { errorMessage, SinkError } from '../../core/errors.ts'
 import type { Database } from '../../store/duckdb/database.ts'
 import type { DuckdbSinkConfig } from './config.ts'
-import { appendDeadLetter, appendEvent } from './encode.ts'
+import { appendDeadLetter, type EventAppender } from './encode.ts'
 
 /** DuckDB errors that repeating cannot fix: the batch itself is at fault. */
 const PERMANENT = /^(Conversion|Constraint|Invalid Input|Binder|Parser) Error/
@@ -20,11 +20,21 @@ export class DuckdbSink implements Sink {
   readonly #db: Database
   readonly #conn: DuckDBConnection
   readonly #ctx: BuildContext
+  readonly #appendEvent: EventAppender
+  readonly #storeDuplicates: boolean
   /** One batch at a time: DuckDB transactions on one connection do not interleave. */
   #queue: Promise<void> = Promise.resolve()
 
-  constructor(cfg: DuckdbSinkConfig, db: Database, conn: DuckDBConnection, ctx: BuildContext) {
+  constructor(
+    cfg: DuckdbSinkConfig,
+    db: Database,
+    conn: DuckDBConnection,
+    ctx: BuildContext,
+    appendEvent: EventAppender,
+  ) {
     this.keepsDeadLetters = cfg.dead_letters
+    this.#storeDuplicates = cfg.store_duplicates
+    this.#appendEvent = appendEvent
     this.#db = db
     this.#conn = conn
     this.#ctx = ctx
@@ -44,9 +54,12 @@ export class DuckdbSink implements Sink {
     const c = this.#conn
     try {
       await c.run('BEGIN TRANSACTION')
-      if (batch.events.length > 0) {
+      const events = this.#storeDuplicates ? batch.events : batch.events.filter((e) => !e.is_duplicate)
+      if (events.length < batch.events.length)
+        this.#ctx.metrics.discarded('duplicate', batch.events.length - events.length)
+      if (events.length > 0) {
         const a = await c.createAppender('events')
-        for (const e of batch.events) appendEvent(a, e)
+        for (const e of events) this.#appendEvent(a, e)
         a.flushSync()
         a.closeSync()
       }

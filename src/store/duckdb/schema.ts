@@ -16,10 +16,15 @@ export const EVENT_COLUMNS = [
   ['user_id', 'VARCHAR'],
   ['page_view_id', 'VARCHAR'],
   ['page_url', 'VARCHAR'],
+  ['page_host', 'VARCHAR'],
   ['page_path', 'VARCHAR'],
+  ['page_query', 'VARCHAR'],
   ['page_title', 'VARCHAR'],
   ['referrer', 'VARCHAR'],
+  ['referrer_host', 'VARCHAR'],
+  ['channel', 'VARCHAR'],
   ['user_agent', 'VARCHAR'],
+  ['ip', 'VARCHAR'],
   ['country', 'VARCHAR'],
   ['region', 'VARCHAR'],
   ['city', 'VARCHAR'],
@@ -36,12 +41,18 @@ export const EVENT_COLUMNS = [
   ['utm_campaign', 'VARCHAR'],
   ['utm_term', 'VARCHAR'],
   ['utm_content', 'VARCHAR'],
+  ['click_id_type', 'VARCHAR'],
+  ['click_id', 'VARCHAR'],
   ['props', 'JSON'],
 ] as const
 
 /** Statements that create the schema; idempotent, run at every open. */
 export const SCHEMA_DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS events (${EVENT_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`,
+  // Columns added after a database was created arrive at the end; the sink appends by name.
+  ...EVENT_COLUMNS.map(
+    ([n, t]) => `ALTER TABLE events ADD COLUMN IF NOT EXISTS ${n} ${t.replace(' NOT NULL', '')}`,
+  ),
   `CREATE TABLE IF NOT EXISTS dead_letters (
      component_id VARCHAR NOT NULL,
      reason VARCHAR NOT NULL,

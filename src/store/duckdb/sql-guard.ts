@@ -59,15 +59,17 @@ export async function prepareReadOnly(conn: DuckDBConnection, sql: string): Prom
     if (err instanceof RequestError) throw err
     throw sqlError(err)
   }
-  if (prepared.statementType !== StatementType.SELECT) {
+  const type = prepared.statementType
+  if (type !== StatementType.SELECT) {
     prepared.destroySync()
-    throw forbidden(`only SELECT queries are allowed here (this is ${StatementType[prepared.statementType]})`)
+    throw forbidden(`only SELECT queries are allowed here (this is ${StatementType[type]})`)
   }
   const tree = await conn.runAndReadAll(`SELECT json_serialize_sql(${quoteLiteral(sql)})`)
   const parsed = JSON.parse(String(tree.getRows()[0]?.[0])) as { error?: boolean; error_message?: string }
   if (parsed.error) {
+    // DuckDB rewrites some statements (PRAGMA, SHOW, DESCRIBE) into SELECTs it cannot serialize.
     prepared.destroySync()
-    throw forbidden(`the query cannot be checked: ${parsed.error_message ?? 'unknown reason'}`)
+    throw forbidden('only plain SELECT queries are allowed here (this statement is not one)')
   }
   const functions: string[] = []
   findTableFunctions(parsed, functions)

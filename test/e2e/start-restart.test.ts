@@ -1,0 +1,114 @@
+// End to end: 1,000 events posted to the real CLI are queryable within 2 s, survive a SIGTERM stop
+// (exit 0) and a restart on the same data dir, exactly once and with the event_ids that were sent.
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import {
+  type Clickflow,
+  killAll,
+  pollUntil,
+  post,
+  sql,
+  sqlNumber,
+  start,
+  tempDir,
+} from '../helpers/clickflow-process.ts'
+
+const BATCHES = 20
+const BATCH_SIZE = 50
+const TOTAL = BATCHES * BATCH_SIZE
+
+function batch(b: number): Record<string, unknown>[] {
+  return Array.from({ length: BATCH_SIZE }, (_, i) => {
+    const n = b * BATCH_SIZE + i
+    const track = n % 3 === 0
+    return {
+      event_id: `restart-${String(n).padStart(4, '0')}`,
+      type: track ? 'track' : 'pageview',
+      ...(track ? { name: `click_${n % 7}` } : {}),
+      url: `https://shop.example.com/p/${n % 25}?utm_source=e2e`,
+      visitor_id: `v-${n % 40}`,
+    }
+  })
+}
+
+describe('start, SIGTERM, restart', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let cf: Clickflow | undefined
+  const sent = new Set<string>()
+
+  before(async () => {
+    dir = await tempDir()
+  })
+  after(async () => {
+    await killAll()
+    await dir?.remove()
+  })
+
+  test('1,000 posted events are in `events` within 2 s of the last 200', async () => {
+    const running = await start(dir.path)
+    cf = running
+    for (let b = 0; b < BATCHES; b++) {
+      const events = batch(b)
+      const res = await post<{ accepted: number; rejected: unknown[] }>(running.collectUrl, { events })
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      assert.deepEqual(res.body, { accepted: BATCH_SIZE, rejected: [] })
+      for (const e of events) sent.add(e.event_id as string)
+    }
+    const lastAck = Date.now()
+    const url = running.adminUrl
+    let count = -1
+    const reached = await pollUntil(async () => {
+      count = await sqlNumber(url, 'SELECT count(*) FROM events')
+      return count >= TOTAL && Date.now() - lastAck <= 2000
+    }, 2000)
+    assert.ok(reached, `count was ${count} 2 s after the last 200, expected ${TOTAL}`)
+    assert.equal(count, TOTAL)
+  })
+
+  test('the stored rows carry what was sent', async () => {
+    assert.ok(cf)
+    const rows = await sql(
+      cf.adminUrl,
+      `SELECT event_type, event_name, page_path, site, visitor_id, typeof(event_time), typeof(received_at)
+       FROM events WHERE event_id = 'restart-0003'`,
+    )
+    assert.deepEqual(rows, [
+      ['track', 'click_3', '/p/3', 'shop.example.com', 'v-3', 'TIMESTAMP', 'TIMESTAMP'],
+    ])
+  })
+
+  test('SIGTERM stops it with exit code 0', async () => {
+    assert.ok(cf)
+    const exit = await cf.stop('SIGTERM')
+    assert.deepEqual(exit, { code: 0, signal: null }, cf.stderr())
+    cf = undefined
+  })
+
+  test('after a restart on the same data dir: exactly the 1,000 event_ids sent', async () => {
+    assert.equal(sent.size, TOTAL)
+    cf = await start(dir.path)
+    const [[count, distinct]] = (await sql(
+      cf.adminUrl,
+      'SELECT count(*), count(DISTINCT event_id) FROM events',
+    )) as [[unknown, unknown]]
+    assert.equal(Number(count), TOTAL)
+    assert.equal(Number(distinct), TOTAL)
+    const ids = await sql(cf.adminUrl, 'SELECT event_id FROM events ORDER BY event_id')
+    assert.deepEqual(
+      ids.map((r) => r[0]),
+      [...sent].sort(),
+    )
+    const exit = await cf.stop('SIGTERM')
+    assert.equal(exit.code, 0, cf.stderr())
+  })
+
+  test('a second restart finds no replayed rows (the drain of the first one stored nothing new)', async () => {
+    cf = await start(dir.path)
+    const [[count, distinct]] = (await sql(
+      cf.adminUrl,
+      'SELECT count(*), count(DISTINCT event_id) FROM events',
+    )) as [[unknown, unknown]]
+    assert.deepEqual([Number(count), Number(distinct)], [TOTAL, TOTAL])
+    assert.equal((await cf.stop('SIGTERM')).code, 0, cf.stderr())
+  })
+})
