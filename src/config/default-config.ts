@@ -2,7 +2,8 @@
 // it doubles as the example users copy (`clickflow config default`).
 
 /** The default config file text. */
-export const DEFAULT_CONFIG_YAML = `# clickflow default topology: collector -> durable log -> validate -> DuckDB.
+export const DEFAULT_CONFIG_YAML = `# clickflow default topology:
+# collector -> durable log -> validate -> dedupe -> user agent -> geo -> referrer -> anonymize IP -> DuckDB
 data_dir: ./clickflow-data
 
 api:
@@ -19,9 +20,24 @@ transforms:
   valid:
     type: validate
     inputs: [collector]
+  dedupe:
+    type: dedupe
+    inputs: [valid]
+  user_agent:
+    type: enrich_user_agent
+    inputs: [dedupe]
+  geo:
+    type: enrich_geo
+    inputs: [user_agent]
+  referrer:
+    type: enrich_referrer
+    inputs: [geo]
+  anonymize:
+    type: anonymize_ip
+    inputs: [referrer]
 
 sinks:
   store:
     type: duckdb
-    inputs: [valid]
+    inputs: [anonymize]
 `

@@ -2,9 +2,23 @@
 import { Registry } from '../core/registry.ts'
 import { duckdbSink } from '../sinks/duckdb/index.ts'
 import { httpCollectorSource } from '../sources/http-collector/index.ts'
+import { anonymizeIpTransform } from '../transforms/anonymize-ip/index.ts'
+import { dedupeTransform } from '../transforms/dedupe/index.ts'
+import { enrichGeoTransform } from '../transforms/enrich-geo/index.ts'
+import { enrichReferrerTransform } from '../transforms/enrich-referrer/index.ts'
+import { enrichUserAgentTransform } from '../transforms/enrich-user-agent/index.ts'
 import { validateTransform } from '../transforms/validate/index.ts'
 
 /** A registry holding every built-in source, transform and sink. */
 export function builtinRegistry(): Registry {
-  return new Registry().register(httpCollectorSource, validateTransform, duckdbSink)
+  return new Registry().register(
+    httpCollectorSource,
+    validateTransform,
+    dedupeTransform,
+    enrichUserAgentTransform,
+    enrichGeoTransform,
+    enrichReferrerTransform,
+    anonymizeIpTransform,
+    duckdbSink,
+  )
 }

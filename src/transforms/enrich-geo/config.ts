@@ -7,7 +7,9 @@ export const enrichGeoConfig = z.strictObject({
     .string()
     .min(1)
     .optional()
-    .describe('MMDB file for countries; default: the IPtoASN country database shipped with clickflow (PDDL).'),
+    .describe(
+      'MMDB file for countries; default: the IPtoASN country database shipped with clickflow (PDDL).',
+    ),
   city_db: z
     .string()
     .min(1)

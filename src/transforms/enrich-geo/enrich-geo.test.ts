@@ -32,7 +32,11 @@ test('enrich_geo: known addresses get their country; private and invalid ones no
 
 test('locationOf reads GeoIP2 and ip-location-db records', () => {
   assert.deepEqual(
-    locationOf({ country: { iso_code: 'DE' }, subdivisions: [{ iso_code: 'BE', names: { en: 'Berlin' } }], city: { names: { en: 'Berlin' } } }),
+    locationOf({
+      country: { iso_code: 'DE' },
+      subdivisions: [{ iso_code: 'BE', names: { en: 'Berlin' } }],
+      city: { names: { en: 'Berlin' } },
+    }),
     { country: 'DE', region: 'Berlin', city: 'Berlin' },
   )
   assert.deepEqual(locationOf({ country_code: 'fr', state1: 'Île-de-France', city: 'Paris' }), {

@@ -21,12 +21,19 @@ export const enrichGeoTransform: TransformSpec<EnrichGeoConfig> = {
     const path = config.city_db ?? config.country_db ?? shippedCountryDb()
     try {
       const reader = await maxmind.open(path)
-      ctx.log.info({ path, database: reader.metadata.databaseType, built: reader.metadata.buildEpoch }, 'geo database open')
+      ctx.log.info(
+        { path, database: reader.metadata.databaseType, built: reader.metadata.buildEpoch },
+        'geo database open',
+      )
       return createEnrichGeo(reader)
     } catch (err) {
-      throw new ClickflowError('geo_db_unreadable', `${ctx.id}: cannot open the MMDB file ${path}: ${(err as Error).message}`, {
-        cause: err,
-      })
+      throw new ClickflowError(
+        'geo_db_unreadable',
+        `${ctx.id}: cannot open the MMDB file ${path}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      )
     }
   },
 }

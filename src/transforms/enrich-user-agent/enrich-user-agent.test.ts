@@ -12,7 +12,14 @@ const cases: [string, string, Record<string, unknown>][] = [
   [
     'Chrome on Windows',
     'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
-    { browser: 'Chrome', browser_version: '124.0.0.0', os: 'Windows', os_version: '10', device_type: 'desktop', is_bot: false },
+    {
+      browser: 'Chrome',
+      browser_version: '124.0.0.0',
+      os: 'Windows',
+      os_version: '10',
+      device_type: 'desktop',
+      is_bot: false,
+    },
   ],
   [
     'Safari on iPhone',
@@ -29,7 +36,11 @@ const cases: [string, string, Record<string, unknown>][] = [
     'Mozilla/5.0 (Linux; Android 13; SM-X700) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
     { os: 'Android', os_version: '13', device_type: 'tablet' },
   ],
-  ['Googlebot', 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', { device_type: 'bot', is_bot: true }],
+  [
+    'Googlebot',
+    'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    { device_type: 'bot', is_bot: true },
+  ],
   ['curl', 'curl/8.5.0', { is_bot: true }],
 ]
 
