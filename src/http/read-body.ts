@@ -46,13 +46,39 @@ function tooLarge(limit: number): RequestError {
   return new RequestError(413, 'body_too_large', `the request body is larger than ${limit} bytes`)
 }
 
-/** Parses a JSON body; 400 `invalid_json` with the parser's reason when it is not JSON. */
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Parses a JSON body; 400 `invalid_utf8` when the bytes are not UTF-8 (rather than storing U+FFFD
+ * in place of what the client meant), 400 `invalid_json` with the parser's reason when not JSON.
+ */
 export function parseJson(body: Buffer): unknown {
+  let text: string
   try {
-    return JSON.parse(body.toString('utf8'))
+    text = utf8.decode(body)
+  } catch {
+    throw new RequestError(400, 'invalid_utf8', 'the body is not valid UTF-8')
+  }
+  try {
+    return JSON.parse(text)
   } catch (err) {
+    // A nesting bomb overflows the parser's stack: still just bad JSON for the client.
     throw new RequestError(400, 'invalid_json', `the body is not valid JSON: ${(err as Error).message}`)
   }
+}
+
+/** Nesting depth of a JSON value, counting up to `limit + 1` at most (iterative: bombs cannot overflow it). */
+export function jsonDepth(value: unknown, limit: number): number {
+  let max = 0
+  const stack: [unknown, number][] = [[value, 0]]
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!
+    if (typeof v !== 'object' || v === null) continue
+    if (d + 1 > max) max = d + 1
+    if (max > limit) return max
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1])
+  }
+  return max
 }
 
 /** The media type of a request without parameters (`application/json`), lowercased. */

@@ -9,6 +9,7 @@ import {
   type JsonValue,
 } from '../../../core/event.ts'
 import { uuidv7 } from '../../../core/ids.ts'
+import { jsonDepth } from '../../../http/read-body.ts'
 import { correctSkew, MAX_FUTURE_MS, parseClientTime } from '../client-time.ts'
 import { applyPageUrl } from '../page-url.ts'
 import type { Rejection } from '../route.ts'
@@ -29,6 +30,8 @@ const TYPES = new Set<string>(EVENT_TYPES)
 const MAX_ID = 256
 const MAX_NAME = 200
 const MAX_URL = 8192
+/** Deeper props are refused: nobody analyses them, and deep values cost every later JSON step. */
+const MAX_PROPS_DEPTH = 16
 
 class Invalid extends Error {
   constructor(
@@ -90,6 +93,9 @@ function toEvent(raw: unknown, meta: RequestMeta, sentAt: number | null): ClickE
   const props = e.props
   if (props !== undefined && props !== null && (typeof props !== 'object' || Array.isArray(props))) {
     throw new Invalid('invalid_props', 'props must be a JSON object')
+  }
+  if (props && jsonDepth(props, MAX_PROPS_DEPTH) > MAX_PROPS_DEPTH) {
+    throw new Invalid('props_too_deep', `props may nest at most ${MAX_PROPS_DEPTH} levels`)
   }
   const url = optString(e, 'url', MAX_URL)
   const referrer = optString(e, 'referrer', MAX_URL)
