@@ -15,6 +15,18 @@ export const httpCollectorConfig = z.strictObject({
   host: z.string().min(1).default('0.0.0.0').describe('Address to bind; the collector faces the public.'),
   port: z.number().int().min(0).max(65535).default(8290).describe('Port to bind (0 picks a free one).'),
   collect_path: z.string().startsWith('/').default('/collect').describe('Path of the batch endpoint.'),
+  divolte_path: z
+    .string()
+    .startsWith('/')
+    .default('/csc-event')
+    .describe(
+      "Path of Divolte's browser protocol (`GET`, as divolte.js sends it: its folder + `csc-event`).",
+    ),
+  pixel_path: z
+    .string()
+    .startsWith('/')
+    .default('/p.gif')
+    .describe('Path of the image pixel for e-mails and pages without JavaScript (`GET`).'),
   max_body_bytes: z
     .number()
     .int()

@@ -3,8 +3,10 @@ import type { BuildContext } from '../../../core/component.ts'
 import type { HttpCollectorConfig } from '../config.ts'
 import type { CollectorRoute } from '../route.ts'
 import { collectRoute } from './collect.ts'
+import { divolteRoute } from './divolte/route.ts'
+import { pixelRoute } from './pixel.ts'
 
 /** The routes of one collector. */
 export function collectorRoutes(cfg: HttpCollectorConfig, _ctx: BuildContext): CollectorRoute[] {
-  return [collectRoute(cfg)]
+  return [collectRoute(cfg), divolteRoute(cfg), pixelRoute(cfg)]
 }
