@@ -72,6 +72,17 @@ export const httpCollectorConfig = z.strictObject({
     })
     .optional()
     .describe('Per-IP rate limit answering 429; off when absent.'),
+  segment_path_prefix: z
+    .string()
+    .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path like /v1, without a trailing slash')
+    .default('/v1')
+    .describe('Where the Segment HTTP Tracking API is served: `<prefix>/batch`, `<prefix>/track`, ...'),
+  segment_write_keys: z
+    .record(z.string().min(1), z.string().min(1))
+    .default({})
+    .describe(
+      'Segment write keys accepted, each mapped to the site its events get; empty: any key (or none) is accepted and recorded in `props._segment.write_key`.',
+    ),
 })
 
 /** Parsed `http_collector` settings. */

@@ -5,8 +5,9 @@ import type { CollectorRoute } from '../route.ts'
 import { collectRoute } from './collect.ts'
 import { divolteRoute } from './divolte/route.ts'
 import { pixelRoute } from './pixel.ts'
+import { segmentRoute } from './segment/segment-route.ts'
 
 /** The routes of one collector. */
 export function collectorRoutes(cfg: HttpCollectorConfig, _ctx: BuildContext): CollectorRoute[] {
-  return [collectRoute(cfg), divolteRoute(cfg), pixelRoute(cfg)]
+  return [collectRoute(cfg), segmentRoute(cfg), divolteRoute(cfg), pixelRoute(cfg)]
 }
