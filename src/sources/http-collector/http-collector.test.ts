@@ -5,13 +5,13 @@ import { describe, test } from 'node:test'
 import { MemoryWriter, sourceConformance } from '../../../test/conformance/source-conformance.ts'
 import { systemClock } from '../../core/clock.ts'
 import type { BuildContext, EventWriter, Source } from '../../core/component.ts'
-import { TransportError } from '../../core/errors.ts'
+import { ConfigError, TransportError } from '../../core/errors.ts'
 import type { ClickEvent } from '../../core/event.ts'
 import { createLogger } from '../../telemetry/logger.ts'
 import { Metrics } from '../../telemetry/metrics.ts'
 import { httpCollectorSource } from './index.ts'
 
-async function make(): Promise<Source> {
+async function make(overrides: Record<string, unknown> = {}): Promise<Source> {
   const metrics = new Metrics({ defaultMetrics: false })
   const ctx: BuildContext = {
     id: 'collector',
@@ -23,7 +23,7 @@ async function make(): Promise<Source> {
     dataDir: '/nonexistent',
     openDuckdb: () => Promise.reject(new Error('not used')),
   }
-  return httpCollectorSource.build(httpCollectorSource.config.parse({ host: '127.0.0.1', port: 0 }), ctx)
+  return httpCollectorSource.build(httpCollectorSource.config.parse({ host: '127.0.0.1', port: 0, ...overrides }), ctx)
 }
 
 function post(source: Source, events: unknown[]): Promise<Response> {
@@ -113,5 +113,13 @@ describe('http_collector acknowledgement', () => {
     assert.equal((await pending).status, 200)
     await stopping
     assert.equal(writer.events.length, 1)
+  })
+})
+
+test('two endpoints on one path is a config error naming both', async () => {
+  await assert.rejects(make({ collect_path: '/v1/batch' }), (err: Error) => {
+    assert.ok(err instanceof ConfigError)
+    assert.match(err.message, /\/v1\/batch is claimed by both the collect and the segment endpoints/)
+    return true
   })
 })

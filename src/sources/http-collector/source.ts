@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import type { BuildContext, EventWriter, Source } from '../../core/component.ts'
-import { RequestError } from '../../core/errors.ts'
+import { ConfigError, RequestError } from '../../core/errors.ts'
 import type { ClickEvent } from '../../core/event.ts'
 import { closeServer, InFlight, listen, listenerUrl } from '../../http/listen.ts'
 import { sendError, sendJson } from '../../http/respond.ts'
@@ -38,7 +38,20 @@ export class HttpCollector implements Source {
   constructor(cfg: HttpCollectorConfig, ctx: BuildContext, routes: readonly CollectorRoute[]) {
     this.#cfg = cfg
     this.#ctx = ctx
-    for (const r of routes) for (const p of r.paths) this.#routes.set(p, r)
+    for (const r of routes) {
+      for (const p of r.paths) {
+        const other = this.#routes.get(p)
+        if (other) {
+          throw new ConfigError([
+            {
+              path: `sources.${ctx.id}`,
+              message: `${p} is claimed by both the ${other.name} and the ${r.name} endpoints; give one another path`,
+            },
+          ])
+        }
+        this.#routes.set(p, r)
+      }
+    }
     this.#clientIp = clientIpResolver(cfg.trust_proxy)
     this.#limiter = cfg.rate_limit
       ? new RateLimiter({
