@@ -18,7 +18,7 @@ export function reportError(err: unknown): number {
   }
   if (err instanceof ClickflowError) {
     process.stderr.write(`clickflow: ${err.message}\n`)
-    return EXIT.failure
+    return err.code === 'invalid_option' ? EXIT.usage : EXIT.failure
   }
   process.stderr.write(
     `clickflow: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

@@ -4,6 +4,9 @@ import { Command } from 'commander'
 import { DEFAULT_CONFIG_YAML } from '../config/default-config.ts'
 import { builtinRegistry } from '../topology/builtin-registry.ts'
 import { EXIT, parsePort, reportError } from './exit.ts'
+import { runLogInspect } from './log-inspect.ts'
+import { runLogTail } from './log-tail.ts'
+import { runLogTopics } from './log-topics.ts'
 import { runStart } from './start.ts'
 import { runValidate } from './validate.ts'
 
@@ -72,6 +75,36 @@ config
       for (const spec of registry.list(kind))
         process.stdout.write(`${kind.padEnd(10)} ${spec.type.padEnd(16)} ${spec.description}\n`)
     }
+  })
+
+const log = program
+  .command('log')
+  .description('Look into the durable log (read-only; works while clickflow runs on the data dir).')
+log
+  .command('topics')
+  .description('List topics with partitions, records, size, segments and consumer groups.')
+  .option('--data-dir <dir>', 'data directory (default ./clickflow-data)')
+  .action(async (o: { dataDir?: string }) => {
+    process.exitCode = await runLogTopics(o)
+  })
+log
+  .command('tail')
+  .description('Print records as JSON lines and follow new ones until Ctrl+C.')
+  .argument('<topic>', 'topic to follow, e.g. events')
+  .option('--from-beginning', 'start at the oldest record kept instead of the end')
+  .option('--partition <n>', 'only this partition')
+  .option('--data-dir <dir>', 'data directory (default ./clickflow-data)')
+  .action(async (topic: string, o: { dataDir?: string; fromBeginning?: boolean; partition?: string }) => {
+    process.exitCode = await runLogTail(topic, o)
+  })
+log
+  .command('inspect')
+  .description("Show a partition's offsets, segments (sizes, time ranges) and consumer groups with lag.")
+  .argument('<topic>', 'topic, e.g. events')
+  .argument('<partition>', 'partition number')
+  .option('--data-dir <dir>', 'data directory (default ./clickflow-data)')
+  .action(async (topic: string, partition: string, o: { dataDir?: string }) => {
+    process.exitCode = await runLogInspect(topic, partition, o)
   })
 
 try {

@@ -5,8 +5,20 @@ import { z } from 'zod'
 /** Embedded log settings. */
 export const logSchema = z
   .strictObject({
-    type: z.literal('file').default('file').describe('Log implementation; `file` is the embedded log.'),
+    type: z
+      .literal('segment')
+      .default('segment')
+      .describe('Log implementation; `segment` is the embedded log (Kafka record batches in segment files).'),
     dir: z.string().min(1).optional().describe('Directory of the log; default `<data_dir>/log`.'),
+    partitions: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe(
+        'Partitions of a topic when it is created (existing topics keep theirs); default: the available cores, clamped to 2..8.',
+      ),
     flush_interval_ms: z
       .number()
       .int()
@@ -14,14 +26,53 @@ export const logSchema = z
       .max(1000)
       .default(0)
       .describe(
-        'Extra wait for more appends before each write+fsync (group commit); 0 writes as soon as the previous fsync ends.',
+        'Extra wait for more appends before each write+fsync cycle (group commit); 0 starts a cycle as soon as the previous fsync ends.',
       ),
     max_batch_bytes: z
       .number()
       .int()
       .min(1024)
       .default(8 * 1024 * 1024)
-      .describe('Most bytes written by one write+fsync.'),
+      .describe('Most record bytes one write+fsync cycle takes, over all partitions.'),
+    segment_bytes: z
+      .number()
+      .int()
+      .min(4096)
+      .max(1024 * 1024 * 1024)
+      .default(128 * 1024 * 1024)
+      .describe('A partition starts a new segment file when the active one would grow past this.'),
+    segment_ms: z
+      .number()
+      .int()
+      .min(1)
+      .default(24 * 3600 * 1000)
+      .describe('A partition starts a new segment at its next append once the active one is this old.'),
+    retention_ms: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(7 * 24 * 3600 * 1000)
+      .describe('Segments whose newest record is older than this are deleted; `null` keeps them forever.'),
+    retention_bytes: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        'Oldest segments are deleted while a topic (all partitions) holds more; `null`: no size limit.',
+      ),
+    compression: z
+      .enum(['none', 'gzip', 'lz4'])
+      .default('none')
+      .describe('Compression of each record batch (Kafka codes: gzip 1, lz4 3).'),
+    offset_reset: z
+      .enum(['earliest', 'latest', 'fail'])
+      .default('earliest')
+      .describe(
+        'What a consumer does when its committed offset is no longer in the log (deleted by retention): `earliest` goes on at the oldest record kept, `latest` at the end, `fail` stops consuming (not ready) until someone acts. Either reset logs a warning with the records skipped.',
+      ),
   })
   .describe('The durable log every source writes to.')
 

@@ -42,6 +42,30 @@ export class SinkError extends ClickflowError {
 /** The durable log (or another transport) failed; nothing was acknowledged. */
 export class TransportError extends ClickflowError {}
 
+/**
+ * A read asked for an offset the log does not hold: retention deleted it (below `startOffset`) or it
+ * was never written (past `endOffset`). The consumer applies its reset policy.
+ */
+export class OffsetOutOfRangeError extends TransportError {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: number
+  readonly startOffset: number
+  readonly endOffset: number
+  constructor(topic: string, partition: number, offset: number, startOffset: number, endOffset: number) {
+    super(
+      'offset_out_of_range',
+      `offset ${offset} of ${topic}/${partition} is out of range: the log holds ${startOffset} to ${endOffset}` +
+        (offset < startOffset ? ' (retention deleted older records)' : ''),
+    )
+    this.topic = topic
+    this.partition = partition
+    this.offset = offset
+    this.startOffset = startOffset
+    this.endOffset = endOffset
+  }
+}
+
 /** A client sent something we refuse; becomes an HTTP 4xx with the same code and message. */
 export class RequestError extends ClickflowError {
   readonly status: number

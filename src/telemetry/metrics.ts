@@ -26,6 +26,14 @@ export class Metrics {
   readonly logAppendedBytes: Counter<'topic'>
   /** Records between a consumer group's committed offset and the log end. */
   readonly consumerLag: Gauge<'topic' | 'group'>
+  /** Duration of the parallel fdatasync of one group-commit cycle. */
+  readonly logFsyncSeconds: Histogram<string>
+  /** Segments and bytes deleted by retention, by reason (age, size). */
+  readonly logRetentionDeletedSegments: Counter<'topic' | 'reason'>
+  readonly logRetentionDeletedBytes: Counter<'topic' | 'reason'>
+  /** Consumer offsets reset because they fell out of the log, and the records that skipped. */
+  readonly logOffsetResets: Counter<'topic' | 'group' | 'policy'>
+  readonly logOffsetResetSkippedRecords: Counter<'topic' | 'group'>
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry]
@@ -82,6 +90,36 @@ export class Metrics {
     this.consumerLag = new Gauge({
       name: 'clickflow_log_consumer_lag_records',
       help: 'Records between the committed offset of a consumer group and the end of the log.',
+      labelNames: ['topic', 'group'],
+      registers,
+    })
+    this.logFsyncSeconds = new Histogram({
+      name: 'clickflow_log_fsync_seconds',
+      help: 'Time of the parallel fdatasync of one group-commit cycle (all partitions written in it).',
+      buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers,
+    })
+    this.logRetentionDeletedSegments = new Counter({
+      name: 'clickflow_log_retention_deleted_segments_total',
+      help: 'Log segments deleted by retention, by reason (age or size).',
+      labelNames: ['topic', 'reason'],
+      registers,
+    })
+    this.logRetentionDeletedBytes = new Counter({
+      name: 'clickflow_log_retention_deleted_bytes_total',
+      help: 'Bytes of log segments deleted by retention, by reason (age or size).',
+      labelNames: ['topic', 'reason'],
+      registers,
+    })
+    this.logOffsetResets = new Counter({
+      name: 'clickflow_log_offset_resets_total',
+      help: 'Times a consumer group offset was out of the log and reset by the reset policy.',
+      labelNames: ['topic', 'group', 'policy'],
+      registers,
+    })
+    this.logOffsetResetSkippedRecords = new Counter({
+      name: 'clickflow_log_offset_reset_skipped_records_total',
+      help: 'Records a consumer group never read because its offset was reset past them.',
       labelNames: ['topic', 'group'],
       registers,
     })

@@ -12,11 +12,12 @@ import type { Sink, SinkBatch } from '../core/component.ts'
 import { SinkError } from '../core/errors.ts'
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
 import { deadLetterRecord, EVENTS_TOPIC, eventRecord } from '../log/envelope.ts'
-import { FileLog } from '../log/file-log/file-log.ts'
+import { SegmentLog } from '../log/segment-log/segment-log.ts'
 import { duckdbSink } from '../sinks/duckdb/index.ts'
 import { openDatabase } from '../store/duckdb/database.ts'
 import { createLogger } from '../telemetry/logger.ts'
 import { Metrics } from '../telemetry/metrics.ts'
+import { createDedupe } from '../transforms/dedupe/transform.ts'
 import { createValidate } from '../transforms/validate/transform.ts'
 import { Pipeline, type PipelineSink } from './pipeline.ts'
 
@@ -28,13 +29,24 @@ after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true })
 })
 
-async function newLog(): Promise<{ dir: string; log: FileLog }> {
+/** Settings of a one-partition log, so these tests can name offsets exactly. */
+export const testLogOptions = {
+  partitions: 1,
+  segmentBytes: 1 << 20,
+  segmentMs: 3_600_000,
+  retentionMs: null,
+  retentionBytes: null,
+  compression: 'none',
+  flushIntervalMs: 0,
+  maxBatchBytes: 1 << 20,
+  retentionCheckMs: 0,
+  lagUpdateMs: 0,
+} as const
+
+async function newLog(): Promise<{ dir: string; log: SegmentLog }> {
   const dir = await mkdtemp(join(tmpdir(), 'clickflow-pipeline-'))
   dirs.push(dir)
-  return {
-    dir,
-    log: new FileLog({ dir: join(dir, 'log'), flushIntervalMs: 0, maxBatchBytes: 1 << 20 }, logger),
-  }
+  return { dir, log: await SegmentLog.open({ dir: join(dir, 'log'), ...testLogOptions }, logger) }
 }
 
 /** An in-memory sink whose failures the test scripts. */
@@ -59,7 +71,7 @@ function node(id: string, sink: Sink, inputs = ['valid']): PipelineSink {
   return { id, inputs, sink, metrics: metrics.component(id, 'test', 'sink') }
 }
 
-function pipeline(log: FileLog, sinks: PipelineSink[]) {
+function pipeline(log: SegmentLog, sinks: PipelineSink[]) {
   return new Pipeline({
     log,
     topic: EVENTS_TOPIC,
@@ -238,6 +250,52 @@ describe('Pipeline', () => {
     assert.deepEqual(
       rows,
       ids.map((id) => [id, '1']),
+    )
+    await log.close()
+  })
+
+  test('a sink whose stored position is ahead gets the rest once, not flagged by a stateful transform', async () => {
+    const { log } = await newLog()
+    await log.append(
+      EVENTS_TOPIC,
+      ['a', 'b', 'c', 'd'].map((id) => eventRecord(sampleEvent(id))),
+    )
+    // The crash: 'ahead' stored records 0..1 with its position; the group offset never moved.
+    const ahead = new ScriptedSink(false)
+    const aheadSink: Sink = Object.assign(ahead, {
+      storedPosition: async () => ({ topic: EVENTS_TOPIC, offsets: { 0: 2 } }),
+    })
+    const behind = new ScriptedSink(false)
+    const p = new Pipeline({
+      log,
+      topic: EVENTS_TOPIC,
+      group: 'pipeline',
+      sourceIds: new Set(['conformance']),
+      transforms: [
+        {
+          id: 'dedupe',
+          inputs: ['conformance'],
+          transform: createDedupe({ memory: 1000 }),
+          metrics: metrics.component('dedupe', 'dedupe', 'transform'),
+        },
+      ],
+      sinks: [node('ahead', aheadSink, ['dedupe']), node('behind', behind, ['dedupe'])],
+      settings: { ...settings, batch_max_events: 100 },
+      logger,
+    })
+    await p.start()
+    await until(() => p.position[0] === 4)
+    await p.stop(0)
+    assert.deepEqual(
+      ahead.events.map((e) => [e.event_id, e.is_duplicate]),
+      [
+        ['c', false],
+        ['d', false],
+      ],
+    )
+    assert.deepEqual(
+      behind.events.map((e) => [e.event_id, e.is_duplicate]),
+      ['a', 'b', 'c', 'd'].map((id) => [id, false]),
     )
     await log.close()
   })

@@ -5,12 +5,13 @@
 
 import type { PipelineConfig } from '../config/schema.ts'
 import type { LogPosition, Sink } from '../core/component.ts'
-import { errorMessage, SinkError } from '../core/errors.ts'
+import { errorMessage, OffsetOutOfRangeError, SinkError } from '../core/errors.ts'
 import type { DeadLetter } from '../core/event.ts'
-import type { EventLog, LogRecord, PartitionOffsets } from '../log/log.ts'
+import type { EventLog, LogRecord, OffsetResetPolicy, PartitionOffsets } from '../log/log.ts'
 import type { Logger } from '../telemetry/logger.ts'
-import type { ComponentMetrics } from '../telemetry/metrics.ts'
-import { evaluateGraph, type SinkNode, type TransformNode } from './graph-eval.ts'
+import type { ComponentMetrics, Metrics } from '../telemetry/metrics.ts'
+import type { SinkNode, TransformNode } from './graph-eval.ts'
+import { routeBatch } from './route-batch.ts'
 
 /** A sink with its place in the graph. */
 export interface PipelineSink extends SinkNode {
@@ -27,6 +28,10 @@ export interface PipelineOptions {
   readonly transforms: readonly TransformNode[]
   readonly sinks: readonly PipelineSink[]
   readonly settings: PipelineConfig
+  /** What to do when the group's offset is no longer in the log (default `earliest`). */
+  readonly offsetReset?: OffsetResetPolicy
+  /** Registry for the offset reset counters. */
+  readonly metrics?: Metrics
   readonly logger: Logger
 }
 
@@ -68,7 +73,9 @@ export class Pipeline {
     const { log, topic, group } = this.#o
     this.#partitions = await log.partitions(topic)
     const committed = await log.committed(topic, group)
-    for (let p = 0; p < this.#partitions; p++) this.#position[p] = committed[p] ?? 0
+    const start = await log.startOffsets(topic)
+    // A partition the group never committed starts at the oldest record kept: nothing to warn about.
+    for (let p = 0; p < this.#partitions; p++) this.#position[p] = committed[p] ?? start[p] ?? 0
     for (const s of this.#o.sinks) {
       const stored = await s.sink.storedPosition?.(topic)
       if (!stored) continue
@@ -122,6 +129,10 @@ export class Pipeline {
       try {
         records = await this.#read()
       } catch (err) {
+        if (err instanceof OffsetOutOfRangeError) {
+          await this.#reset(err)
+          continue
+        }
         logger.error({ err }, 'reading the log failed; retrying')
         await this.#sleep(this.#o.settings.retry_initial_ms)
         continue
@@ -148,10 +159,50 @@ export class Pipeline {
     }
   }
 
+  /**
+   * The group's offset fell out of the log (retention deleted what it had not read, or the log is
+   * shorter than the offset): apply the reset policy, say loudly what it skipped, and count it.
+   */
+  async #reset(err: OffsetOutOfRangeError): Promise<void> {
+    const { log, topic, group, logger } = this.#o
+    const policy = this.#o.offsetReset ?? 'earliest'
+    const where = {
+      topic,
+      group,
+      partition: err.partition,
+      offset: err.offset,
+      start_offset: err.startOffset,
+      end_offset: err.endOffset,
+    }
+    if (policy === 'fail') {
+      if (this.#healthy)
+        logger.error(
+          { ...where, policy },
+          'consumer offset is out of the log and log.offset_reset is "fail": consuming stopped until the offset is reset',
+        )
+      this.#healthy = false
+      this.#lastError = `${err.message}; log.offset_reset is "fail"`
+      await this.#sleep(this.#o.settings.retry_max_ms)
+      return
+    }
+    const target = policy === 'earliest' ? err.startOffset : err.endOffset
+    const skipped = Math.max(0, target - err.offset)
+    logger.warn(
+      { ...where, policy, reset_to: target, skipped_records: skipped },
+      `consumer offset out of range: reset to the ${policy} offset ${target}; ${skipped} records were never read by this group`,
+    )
+    this.#o.metrics?.logOffsetResets.inc({ topic, group, policy })
+    this.#o.metrics?.logOffsetResetSkippedRecords.inc({ topic, group }, skipped)
+    this.#position[err.partition] = target
+    await log
+      .commit(topic, group, this.#position)
+      .catch((e) => logger.error({ err: e }, 'committing the reset offset failed'))
+  }
+
   /** Writes a batch to every sink; false if a forced stop interrupted the retries. */
   async #deliver(records: readonly LogRecord[], position: LogPosition): Promise<boolean> {
     const { transforms, sinks, sourceIds, logger } = this.#o
-    const out = evaluateGraph(records, transforms, sinks, sourceIds, true)
+    const out = routeBatch(records, transforms, sinks, sourceIds, this.#skip)
     if (out.unrouted > 0 && !this.#unroutedWarned) {
       this.#unroutedWarned = true
       logger.warn(
@@ -160,24 +211,17 @@ export class Pipeline {
       )
     }
     const dlSinks = sinks.filter((s) => s.sink.keepsDeadLetters)
-    if (out.deadLetters.length > 0 && dlSinks.length === 0) {
+    if (out.allDeadLetters.length > 0 && dlSinks.length === 0) {
       logger.warn(
-        { count: out.deadLetters.length, reasons: reasons(out.deadLetters) },
+        { count: out.allDeadLetters.length, reasons: reasons(out.allDeadLetters) },
         'dead letters with no sink that keeps them',
       )
     }
     const results = await Promise.all(
       sinks.map(async (s) => {
-        let events = out.bySink.get(s.id) ?? []
-        let deadLetters = s.sink.keepsDeadLetters ? out.deadLetters : []
-        const skip = this.#skip.get(s.id)
-        if (skip) {
-          // This sink stored part of this range before a crash: give it only what it lacks.
-          const fresh = records.filter((r) => r.offset >= (skip[r.partition] ?? 0))
-          const again = evaluateGraph(fresh, transforms, sinks, sourceIds, false)
-          events = again.bySink.get(s.id) ?? []
-          deadLetters = s.sink.keepsDeadLetters ? again.deadLetters : []
-        }
+        // A sink that stored part of this range before a crash gets only what it lacks.
+        const events = out.events.get(s.id) ?? []
+        const deadLetters = s.sink.keepsDeadLetters ? (out.deadLetters.get(s.id) ?? []) : []
         s.metrics.received(events.length)
         return this.#writeWithRetry(s, events, deadLetters, position)
       }),

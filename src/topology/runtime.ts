@@ -9,8 +9,8 @@ import type { ClickflowConfig, ResolvedComponent } from '../config/load.ts'
 import type { Clock } from '../core/clock.ts'
 import type { BuildContext, ComponentKind, Sink, Source, Transform } from '../core/component.ts'
 import { EVENTS_TOPIC } from '../log/envelope.ts'
-import { FileLog } from '../log/file-log/file-log.ts'
 import type { EventLog } from '../log/log.ts'
+import { openLog } from '../log/open-log.ts'
 import { type Database, openDatabase } from '../store/duckdb/database.ts'
 import { DuckdbStore } from '../store/duckdb/duckdb-store.ts'
 import type { Logger } from '../telemetry/logger.ts'
@@ -54,15 +54,7 @@ export async function startClickflow(
     for (const c of cleanups.reverse()) await c().catch((err) => logger.error({ err }, 'cleanup failed'))
   }
   try {
-    const log = new FileLog(
-      {
-        dir: g.log.dir ?? join(g.data_dir, 'log'),
-        flushIntervalMs: g.log.flush_interval_ms,
-        maxBatchBytes: g.log.max_batch_bytes,
-      },
-      logger.child({ component: 'log' }),
-      metrics,
-    )
+    const log = await openLog(g.log, g.data_dir, logger.child({ component: 'log' }), metrics)
     cleanups.push(() => log.close())
     await log.partitions(EVENTS_TOPIC)
 
@@ -126,6 +118,8 @@ export async function startClickflow(
       transforms,
       sinks,
       settings: g.pipeline,
+      offsetReset: g.log.offset_reset,
+      metrics,
       logger: logger.child({ component: 'pipeline' }),
     })
     await pipeline.start()

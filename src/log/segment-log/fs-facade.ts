@@ -1,0 +1,101 @@
+// The file operations the log uses, behind a small interface, so a test can make any of them fail
+// (ENOSPC on the third write, EIO on fsync) deterministically. `nodeFs` is the real thing.
+import { constants } from 'node:fs'
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+
+/** An open file: positional reads and writes only (never O_APPEND, which ignores positions). */
+export interface LogFile {
+  read(buf: Buffer, offset: number, length: number, position: number): Promise<number>
+  write(buf: Buffer, offset: number, length: number, position: number): Promise<number>
+  datasync(): Promise<void>
+  truncate(length: number): Promise<void>
+  size(): Promise<number>
+  close(): Promise<void>
+}
+
+/** How a file is opened: read-only, or read-write creating it if missing. */
+export type OpenMode = 'read' | 'readwrite'
+
+/** Directory and file operations of the log. */
+export interface LogFs {
+  open(path: string, mode: OpenMode): Promise<LogFile>
+  readdir(path: string): Promise<string[]>
+  mkdir(path: string): Promise<void>
+  unlink(path: string): Promise<void>
+  rename(from: string, to: string): Promise<void>
+  readFile(path: string): Promise<Buffer>
+  /** Makes a directory's entries (created, renamed, removed files) durable. */
+  syncDir(path: string): Promise<void>
+}
+
+const READ_WRITE = constants.O_RDWR | constants.O_CREAT
+
+/** The real file system. */
+export const nodeFs: LogFs = {
+  async open(path, mode) {
+    const fh = await open(path, mode === 'read' ? 'r' : READ_WRITE, 0o644)
+    return {
+      read: async (buf, offset, length, position) => (await fh.read(buf, offset, length, position)).bytesRead,
+      write: async (buf, offset, length, position) =>
+        (await fh.write(buf, offset, length, position)).bytesWritten,
+      datasync: () => fh.datasync(),
+      truncate: (length) => fh.truncate(length),
+      size: async () => (await fh.stat()).size,
+      close: () => fh.close(),
+    }
+  },
+  readdir: (path) => readdir(path),
+  mkdir: async (path) => {
+    await mkdir(path, { recursive: true })
+  },
+  unlink: (path) => unlink(path),
+  rename: (from, to) => rename(from, to),
+  readFile: (path) => readFile(path),
+  async syncDir(path) {
+    const fh = await open(path, 'r')
+    try {
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+  },
+}
+
+/** Writes all of `data` at `position`, looping over short writes. */
+export async function writeFully(file: LogFile, data: Buffer, position: number): Promise<void> {
+  let done = 0
+  while (done < data.length) {
+    const n = await file.write(data, done, data.length - done, position + done)
+    if (n <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' })
+    done += n
+  }
+}
+
+/** Reads up to `length` bytes at `position`; the result is shorter only at the end of the file. */
+export async function readFully(file: LogFile, length: number, position: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length)
+  let done = 0
+  while (done < length) {
+    const n = await file.read(buf, done, length - done, position + done)
+    if (n === 0) break
+    done += n
+  }
+  return done === length ? buf : buf.subarray(0, done)
+}
+
+/** Replaces `path` atomically and durably (temp file, fsync, rename, fsync directory). */
+export async function writeFileAtomic(fs: LogFs, dir: string, name: string, data: Buffer): Promise<void> {
+  const target = join(dir, name)
+  const tmp = `${target}.tmp`
+  const file = await fs.open(tmp, 'readwrite')
+  try {
+    await file.truncate(0)
+    await writeFully(file, data, 0)
+    await file.datasync()
+  } finally {
+    await file.close()
+  }
+  await fs.rename(tmp, target)
+  await fs.syncDir(dir)
+}

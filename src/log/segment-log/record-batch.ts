@@ -1,0 +1,210 @@
+// Kafka's record batch, message format v2 (magic 2), which is also our on-disk format: a later Kafka
+// wire-protocol listener can serve these bytes to Kafka clients as they are. Layout (big-endian):
+//   0 baseOffset i64 | 8 batchLength i32 (bytes after this field) | 12 partitionLeaderEpoch i32
+//   16 magic i8 = 2 | 17 crc u32 = CRC-32C of bytes 21..end | 21 attributes i16 (bits 0-2 compression)
+//   23 lastOffsetDelta i32 | 27 baseTimestamp i64 | 35 maxTimestamp i64 | 43 producerId i64 = -1
+//   51 producerEpoch i16 = -1 | 53 baseSequence i32 = -1 | 57 recordCount i32 | 61 records
+// Record: length varint | attributes i8 | timestampDelta varlong | offsetDelta varint
+//   | keyLength varint (-1 = null) | key | valueLength varint | value | headerCount varint (0 here)
+import { crc32c } from '@node-rs/crc32'
+import type { LogRecord } from '../log.ts'
+import { COMPRESSION_CODES, type CompressionName, compress, decompress } from './compression.ts'
+import { VarintReader, varintSize, writeVarint } from './varint.ts'
+
+/** Bytes before the records: the fixed batch header. */
+export const BATCH_HEADER_BYTES = 61
+/** baseOffset + batchLength: the part not counted in batchLength. */
+const LOG_OVERHEAD = 12
+const CRC_AT = 17
+const ATTRIBUTES_AT = 21
+/** Largest batch we accept when reading; a bigger length field means corruption. */
+export const MAX_BATCH_BYTES = 256 * 1024 * 1024
+
+/** A record ready to be written: key as UTF-8 bytes (the partitioner hashed the same bytes). */
+export interface PreparedRecord {
+  readonly key: Buffer | null
+  readonly value: Buffer
+  readonly timestamp: number
+}
+
+/** The fixed fields of a batch header. */
+export interface BatchHeader {
+  readonly baseOffset: number
+  /** Whole batch size in bytes, baseOffset and batchLength included. */
+  readonly size: number
+  readonly crc: number
+  readonly attributes: number
+  readonly compression: number
+  readonly lastOffsetDelta: number
+  readonly baseTimestamp: number
+  readonly maxTimestamp: number
+  readonly recordCount: number
+}
+
+/** What lies at a position: a whole batch header, too few bytes to tell, or damage. */
+export type HeaderResult =
+  | { readonly kind: 'ok'; readonly header: BatchHeader }
+  | { readonly kind: 'incomplete'; readonly need: number }
+  | { readonly kind: 'corrupt'; readonly reason: 'bad_length' | 'bad_magic' | 'bad_header' }
+
+/** Encodes records into one batch whose first record gets offset `baseOffset`. */
+export async function encodeBatch(
+  baseOffset: number,
+  records: readonly PreparedRecord[],
+  compression: CompressionName = 'none',
+): Promise<Buffer> {
+  if (records.length === 0) throw new RangeError('a record batch needs at least one record')
+  const baseTimestamp = Math.trunc(records[0]!.timestamp)
+  let maxTimestamp = baseTimestamp
+  let recordsBytes = 0
+  const bodies = new Array<number>(records.length)
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!
+    const ts = Math.trunc(r.timestamp)
+    if (ts > maxTimestamp) maxTimestamp = ts
+    const keyLength = r.key === null ? -1 : r.key.length
+    const body =
+      1 +
+      varintSize(ts - baseTimestamp) +
+      varintSize(i) +
+      varintSize(keyLength) +
+      Math.max(keyLength, 0) +
+      varintSize(r.value.length) +
+      r.value.length +
+      1
+    bodies[i] = body
+    recordsBytes += varintSize(body) + body
+  }
+  const plain = compression === 'none'
+  // Uncompressed records go straight into the batch buffer; compressed ones into a scratch buffer.
+  const out = Buffer.allocUnsafe(plain ? BATCH_HEADER_BYTES + recordsBytes : recordsBytes)
+  let at = plain ? BATCH_HEADER_BYTES : 0
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!
+    at = writeVarint(out, bodies[i]!, at)
+    out[at++] = 0
+    at = writeVarint(out, Math.trunc(r.timestamp) - baseTimestamp, at)
+    at = writeVarint(out, i, at)
+    if (r.key === null) at = writeVarint(out, -1, at)
+    else {
+      at = writeVarint(out, r.key.length, at)
+      at += r.key.copy(out, at)
+    }
+    at = writeVarint(out, r.value.length, at)
+    at += r.value.copy(out, at)
+    out[at++] = 0
+  }
+  let batch = out
+  if (!plain) {
+    const packed = await compress(compression, out)
+    batch = Buffer.allocUnsafe(BATCH_HEADER_BYTES + packed.length)
+    packed.copy(batch, BATCH_HEADER_BYTES)
+  }
+  writeHeader(batch, baseOffset, COMPRESSION_CODES[compression], records.length, baseTimestamp, maxTimestamp)
+  return batch
+}
+
+function writeHeader(
+  b: Buffer,
+  baseOffset: number,
+  code: number,
+  count: number,
+  baseTimestamp: number,
+  maxTimestamp: number,
+): void {
+  b.writeBigInt64BE(BigInt(baseOffset), 0)
+  b.writeInt32BE(b.length - LOG_OVERHEAD, 8)
+  b.writeInt32BE(0, 12) // partition leader epoch: a single node is always leader of epoch 0
+  b.writeInt8(2, 16)
+  b.writeInt16BE(code, ATTRIBUTES_AT) // create-time timestamps, not transactional, not control
+  b.writeInt32BE(count - 1, 23)
+  b.writeBigInt64BE(BigInt(baseTimestamp), 27)
+  b.writeBigInt64BE(BigInt(maxTimestamp), 35)
+  b.writeBigInt64BE(-1n, 43) // producerId, producerEpoch, baseSequence: -1, no idempotent producer
+  b.writeInt16BE(-1, 51)
+  b.writeInt32BE(-1, 53)
+  b.writeInt32BE(count, 57)
+  b.writeUInt32BE(crc32c(b.subarray(ATTRIBUTES_AT)), CRC_AT)
+}
+
+/** Reads the header of the batch starting at `at`, checking lengths and magic (not the CRC). */
+export function readBatchHeader(buf: Buffer, at: number): HeaderResult {
+  const left = buf.length - at
+  if (left < LOG_OVERHEAD + 5) return { kind: 'incomplete', need: BATCH_HEADER_BYTES }
+  const size = buf.readInt32BE(at + 8) + LOG_OVERHEAD
+  if (size < BATCH_HEADER_BYTES || size > MAX_BATCH_BYTES) return { kind: 'corrupt', reason: 'bad_length' }
+  if (buf[at + 16] !== 2) return { kind: 'corrupt', reason: 'bad_magic' }
+  if (left < size) return { kind: 'incomplete', need: size }
+  const attributes = buf.readInt16BE(at + ATTRIBUTES_AT)
+  const lastOffsetDelta = buf.readInt32BE(at + 23)
+  const recordCount = buf.readInt32BE(at + 57)
+  const baseOffset = Number(buf.readBigInt64BE(at))
+  if (lastOffsetDelta < 0 || recordCount < 0 || baseOffset < 0)
+    return { kind: 'corrupt', reason: 'bad_header' }
+  return {
+    kind: 'ok',
+    header: {
+      baseOffset,
+      size,
+      crc: buf.readUInt32BE(at + CRC_AT),
+      attributes,
+      compression: attributes & 0x07,
+      lastOffsetDelta,
+      baseTimestamp: Number(buf.readBigInt64BE(at + 27)),
+      maxTimestamp: Number(buf.readBigInt64BE(at + 35)),
+      recordCount,
+    },
+  }
+}
+
+/** True when the batch at `at` (whose header is `h`) carries a matching CRC-32C. */
+export function batchCrcOk(buf: Buffer, at: number, h: BatchHeader): boolean {
+  return crc32c(buf.subarray(at + ATTRIBUTES_AT, at + h.size)) === h.crc
+}
+
+/** The (decompressed) records section of a batch; a Promise only for compressed batches. */
+export function recordsSection(buf: Buffer, at: number, h: BatchHeader): Buffer | Promise<Buffer> {
+  const section = buf.subarray(at + BATCH_HEADER_BYTES, at + h.size)
+  return h.compression === 0 ? section : decompress(h.compression, section)
+}
+
+/**
+ * Decodes the records of a batch from its records section, appending to `out` those with offset >=
+ * `fromOffset`, at most `max` of them. Returns how many it appended.
+ */
+export function decodeRecords(
+  section: Buffer,
+  h: BatchHeader,
+  partition: number,
+  fromOffset: number,
+  max: number,
+  out: LogRecord[],
+): number {
+  const r = new VarintReader(section)
+  let added = 0
+  for (let i = 0; i < h.recordCount && added < max; i++) {
+    const length = r.varint()
+    const end = r.pos + length
+    r.pos++ // record attributes: unused by Kafka so far
+    const timestamp = h.baseTimestamp + r.varint()
+    const offset = h.baseOffset + r.varint()
+    if (offset < fromOffset) {
+      r.pos = end
+      continue
+    }
+    const keyLength = r.varint()
+    let key: string | null = null
+    if (keyLength >= 0) {
+      key = section.toString('utf8', r.pos, r.pos + keyLength)
+      r.pos += keyLength
+    }
+    const valueLength = r.varint()
+    // A null value (a Kafka tombstone) reads as empty: our records always carry one.
+    const value = valueLength < 0 ? Buffer.alloc(0) : section.subarray(r.pos, r.pos + valueLength)
+    if (end > section.length) throw new RangeError('record runs past the end of its batch')
+    r.pos = end // headers, if a Kafka client wrote any, are skipped
+    out.push({ partition, offset, timestamp, key, value })
+    added++
+  }
+  return added
+}

@@ -1,0 +1,271 @@
+// The embedded durable log: topics of N partitions, each a sequence of segments of Kafka record
+// batches (v2) with sparse offset and time indexes; one group-commit loop across all partitions;
+// recovery on open; retention by age and size; consumer group offsets; lag metrics.
+import { EventEmitter } from 'node:events'
+import { TransportError } from '../../core/errors.ts'
+import type { Logger } from '../../telemetry/logger.ts'
+import type { Metrics } from '../../telemetry/metrics.ts'
+import type { AppendRecord, EventLog, LogRecord, PartitionOffsets } from '../log.ts'
+import type { CompressionName } from './compression.ts'
+import { type LogFs, nodeFs } from './fs-facade.ts'
+import { GroupCommit } from './group-commit.ts'
+import { createTopic, groupsDir, listTopics, partitionDir, readTopicMeta, TOPIC_NAME } from './layout.ts'
+import { OffsetStore } from './offset-store.ts'
+import { Partition } from './partition.ts'
+import { Partitioner } from './partitioner.ts'
+import type { PreparedRecord } from './record-batch.ts'
+import { applyRetention } from './retention.ts'
+
+/** Settings of the segment log (the `log:` config section, in code units). */
+export interface SegmentLogOptions {
+  readonly dir: string
+  /** Partitions of a topic created by this log (existing topics keep theirs). */
+  readonly partitions: number
+  readonly segmentBytes: number
+  readonly segmentMs: number
+  readonly retentionMs: number | null
+  readonly retentionBytes: number | null
+  readonly compression: CompressionName
+  readonly flushIntervalMs: number
+  readonly maxBatchBytes: number
+  /** Log bytes between two sparse index entries (Kafka's index.interval.bytes). */
+  readonly indexIntervalBytes?: number
+  /** How often retention runs and lag gauges refresh; 0 turns the timers off (tests call them). */
+  readonly retentionCheckMs?: number
+  readonly lagUpdateMs?: number
+  readonly fs?: LogFs
+  readonly now?: () => number
+}
+
+interface Topic {
+  readonly name: string
+  readonly partitions: readonly Partition[]
+  readonly groups: OffsetStore
+  readonly events: EventEmitter
+}
+
+/** {@link EventLog} over segment files. Create with {@link SegmentLog.open}. */
+export class SegmentLog implements EventLog {
+  readonly #o: SegmentLogOptions
+  readonly #fs: LogFs
+  readonly #now: () => number
+  readonly #logger: Logger
+  readonly #metrics: Metrics | undefined
+  readonly #topics = new Map<string, Promise<Topic>>()
+  readonly #partitioner = new Partitioner()
+  readonly #writer: GroupCommit
+  readonly #timers: NodeJS.Timeout[] = []
+  #retaining: Promise<void> | null = null
+  #closed = false
+
+  private constructor(o: SegmentLogOptions, logger: Logger, metrics: Metrics | undefined) {
+    this.#o = o
+    this.#fs = o.fs ?? nodeFs
+    this.#now = o.now ?? Date.now
+    this.#logger = logger
+    this.#metrics = metrics
+    this.#writer = new GroupCommit({
+      flushIntervalMs: o.flushIntervalMs,
+      maxBatchBytes: o.maxBatchBytes,
+      logger,
+      fsyncSeconds: metrics?.logFsyncSeconds,
+      onCommitted: (partitions) => {
+        for (const name of new Set(partitions.map((p) => p.topic)))
+          void this.#topics.get(name)?.then((t) => t.events.emit('data'))
+      },
+    })
+  }
+
+  /** Opens the log in `options.dir`, recovering every existing topic, and starts its timers. */
+  static async open(options: SegmentLogOptions, logger: Logger, metrics?: Metrics): Promise<SegmentLog> {
+    const log = new SegmentLog(options, logger, metrics)
+    await log.#fs.mkdir(options.dir)
+    for (const name of await listTopics(log.#fs, options.dir)) await log.#topic(name)
+    const every = (ms: number | undefined, fallback: number, run: () => Promise<void>) => {
+      const period = ms ?? fallback
+      if (period > 0) log.#timers.push(setInterval(() => void run().catch(() => undefined), period).unref())
+    }
+    every(options.retentionCheckMs, 60_000, () => log.enforceRetention())
+    every(options.lagUpdateMs, 10_000, () => log.updateLag())
+    return log
+  }
+
+  #topic(name: string): Promise<Topic> {
+    if (this.#closed) return Promise.reject(new TransportError('log_closed', 'the log is closed'))
+    let t = this.#topics.get(name)
+    if (!t) {
+      if (!TOPIC_NAME.test(name))
+        return Promise.reject(new TransportError('invalid_topic', `invalid topic name "${name}"`))
+      t = this.#openTopic(name)
+      this.#topics.set(name, t)
+      t.catch(() => this.#topics.delete(name))
+    }
+    return t
+  }
+
+  async #openTopic(name: string): Promise<Topic> {
+    const root = this.#o.dir
+    const meta =
+      (await readTopicMeta(this.#fs, root, name)) ??
+      (await createTopic(this.#fs, root, name, this.#o.partitions))
+    if (meta.partitions !== this.#o.partitions)
+      this.#logger.info(
+        { topic: name, partitions: meta.partitions, configured: this.#o.partitions },
+        'topic keeps the partition count it was created with',
+      )
+    const partitions = await Promise.all(
+      Array.from({ length: meta.partitions }, (_, i) =>
+        Partition.open(partitionDir(root, name, i), name, i, {
+          fs: this.#fs,
+          logger: this.#logger,
+          segmentBytes: this.#o.segmentBytes,
+          segmentMs: this.#o.segmentMs,
+          indexIntervalBytes: this.#o.indexIntervalBytes ?? 4096,
+          compression: this.#o.compression,
+          now: this.#now,
+        }),
+      ),
+    )
+    const events = new EventEmitter()
+    events.setMaxListeners(0)
+    return { name, partitions, groups: new OffsetStore(this.#fs, groupsDir(root, name)), events }
+  }
+
+  async #partition(topic: string, partition: number): Promise<Partition> {
+    const p = (await this.#topic(topic)).partitions[partition]
+    if (!p) throw new RangeError(`topic ${topic} has no partition ${partition}`)
+    return p
+  }
+
+  async topics(): Promise<string[]> {
+    return listTopics(this.#fs, this.#o.dir)
+  }
+
+  async partitions(topic: string): Promise<number> {
+    return (await this.#topic(topic)).partitions.length
+  }
+
+  async append(topic: string, records: readonly AppendRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const t = await this.#topic(topic)
+    const parts = new Map<Partition, PreparedRecord[]>()
+    let bytes = 0
+    for (const r of records) {
+      const key = r.key === null ? null : Buffer.from(r.key, 'utf8')
+      const p = t.partitions[this.#partitioner.partition(key, t.partitions.length)]!
+      let list = parts.get(p)
+      if (!list) {
+        list = []
+        parts.set(p, list)
+      }
+      list.push({ key, value: r.value, timestamp: r.timestamp })
+      bytes += r.value.length + (key?.length ?? 0)
+    }
+    const stop = this.#metrics?.logAppendSeconds.startTimer({ topic })
+    await this.#writer.submit(parts, bytes)
+    stop?.()
+    this.#metrics?.logAppendedRecords.inc({ topic }, records.length)
+    this.#metrics?.logAppendedBytes.inc({ topic }, bytes)
+  }
+
+  async read(topic: string, partition: number, offset: number, max: number): Promise<LogRecord[]> {
+    if (max <= 0) return []
+    return (await this.#partition(topic, partition)).read(offset, max)
+  }
+
+  async startOffsets(topic: string): Promise<PartitionOffsets> {
+    return Object.fromEntries((await this.#topic(topic)).partitions.map((p) => [p.id, p.startOffset]))
+  }
+
+  async endOffsets(topic: string): Promise<PartitionOffsets> {
+    return Object.fromEntries((await this.#topic(topic)).partitions.map((p) => [p.id, p.endOffset]))
+  }
+
+  async offsetForTimestamp(topic: string, partition: number, timestamp: number): Promise<number> {
+    return (await this.#partition(topic, partition)).offsetForTimestamp(timestamp)
+  }
+
+  async committed(topic: string, group: string): Promise<PartitionOffsets> {
+    return (await this.#topic(topic)).groups.read(group)
+  }
+
+  async commit(topic: string, group: string, offsets: PartitionOffsets): Promise<void> {
+    const t = await this.#topic(topic)
+    await t.groups.write(group, offsets)
+    this.#metrics?.consumerLag.set({ topic, group }, lag(t, offsets))
+  }
+
+  async waitForData(
+    topic: string,
+    offsets: PartitionOffsets,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const t = await this.#topic(topic)
+    const ready = () => t.partitions.some((p) => p.endOffset > (offsets[p.id] ?? 0))
+    if (ready() || signal?.aborted) return
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        t.events.off('data', onData)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      const onData = () => {
+        if (ready()) done()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      t.events.on('data', onData)
+      signal?.addEventListener('abort', done, { once: true })
+    })
+  }
+
+  /** Applies retention to every open topic now (the timer calls this too). */
+  enforceRetention(): Promise<void> {
+    this.#retaining ??= (async () => {
+      for (const pending of this.#topics.values()) {
+        const t = await pending
+        const deleted = await applyRetention(
+          t.partitions,
+          { retentionMs: this.#o.retentionMs, retentionBytes: this.#o.retentionBytes },
+          this.#now(),
+          await t.groups.all(),
+          this.#logger,
+        )
+        for (const d of deleted) {
+          this.#metrics?.logRetentionDeletedSegments.inc({ topic: d.topic, reason: d.reason })
+          this.#metrics?.logRetentionDeletedBytes.inc({ topic: d.topic, reason: d.reason }, d.bytes)
+        }
+      }
+    })().finally(() => {
+      this.#retaining = null
+    })
+    return this.#retaining
+  }
+
+  /** Refreshes the consumer lag gauge of every group of every open topic (a timer calls this too). */
+  async updateLag(): Promise<void> {
+    for (const pending of this.#topics.values()) {
+      const t = await pending
+      for (const [group, offsets] of await t.groups.all())
+        this.#metrics?.consumerLag.set({ topic: t.name, group }, lag(t, offsets))
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const timer of this.#timers) clearInterval(timer)
+    await this.#writer.drain()
+    await this.#retaining
+    const topics = await Promise.allSettled(this.#topics.values())
+    for (const t of topics) if (t.status === 'fulfilled') for (const p of t.value.partitions) await p.close()
+  }
+}
+
+/** Records between a group's offsets and the end of each partition, summed. */
+function lag(t: Topic, offsets: PartitionOffsets): number {
+  let total = 0
+  for (const p of t.partitions) total += Math.max(0, p.endOffset - (offsets[p.id] ?? p.startOffset))
+  return total
+}

@@ -1,0 +1,63 @@
+// Kafka's zigzag varints (protobuf style), used by record batch v2 for every per-record field.
+// Numbers, not BigInts: offsets and timestamp deltas in a batch stay far below 2^53.
+
+/** Bytes a zigzag varint of `n` (a safe integer) takes. */
+export function varintSize(n: number): number {
+  let z = n >= 0 ? n * 2 : -n * 2 - 1
+  let size = 1
+  while (z >= 128) {
+    z = Math.floor(z / 128)
+    size++
+  }
+  return size
+}
+
+/** Writes `n` as a zigzag varint at `at`; returns the position after it. */
+export function writeVarint(buf: Buffer, n: number, at: number): number {
+  if (n >= -0x40000000 && n < 0x40000000) {
+    // Fast path: the zigzag value fits a 31-bit unsigned, so bit operations are exact.
+    let z = (n << 1) ^ (n >> 31)
+    while (z >= 0x80) {
+      buf[at++] = (z & 0x7f) | 0x80
+      z >>>= 7
+    }
+    buf[at++] = z
+    return at
+  }
+  let z = n >= 0 ? n * 2 : -n * 2 - 1
+  while (z >= 128) {
+    buf[at++] = (z % 128) | 0x80
+    z = Math.floor(z / 128)
+  }
+  buf[at++] = z
+  return at
+}
+
+/** A cursor over bytes that reads zigzag varints; `pos` moves past what was read. */
+export class VarintReader {
+  buf: Buffer
+  pos: number
+
+  constructor(buf: Buffer, pos = 0) {
+    this.buf = buf
+    this.pos = pos
+  }
+
+  /** Reads one zigzag varint (up to 64 bits; throws on a malformed or over-long one). */
+  varint(): number {
+    const buf = this.buf
+    let b = buf[this.pos++]
+    if (b === undefined) throw new RangeError('varint runs past the end of the buffer')
+    if (b < 0x80) return (b >>> 1) ^ -(b & 1)
+    let z = b & 0x7f
+    let scale = 128
+    for (let i = 1; i < 10; i++) {
+      b = buf[this.pos++]
+      if (b === undefined) throw new RangeError('varint runs past the end of the buffer')
+      z += (b & 0x7f) * scale
+      if (b < 0x80) return z % 2 === 0 ? z / 2 : -(z + 1) / 2
+      scale *= 128
+    }
+    throw new RangeError('varint longer than 10 bytes')
+  }
+}
