@@ -26,7 +26,7 @@ export class Metrics {
   readonly logAppendedBytes: Counter<'topic'>
   /** Records between a consumer group's committed offset and the log end. */
   readonly consumerLag: Gauge<'topic' | 'group'>
-  /** Duration of the parallel fdatasync of one group-commit cycle. */
+  /** Duration of the parallel write + fdatasync of one group-commit cycle. */
   readonly logFsyncSeconds: Histogram<string>
   /** Segments and bytes deleted by retention, by reason (age, size). */
   readonly logRetentionDeletedSegments: Counter<'topic' | 'reason'>
@@ -95,7 +95,7 @@ export class Metrics {
     })
     this.logFsyncSeconds = new Histogram({
       name: 'clickflow_log_fsync_seconds',
-      help: 'Time of the parallel fdatasync of one group-commit cycle (all partitions written in it).',
+      help: 'Time of the parallel write + fdatasync of one group-commit cycle (all partitions written in it).',
       buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
       registers,
     })
