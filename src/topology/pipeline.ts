@@ -11,6 +11,7 @@ import type { EventLog, LogRecord, OffsetResetPolicy, PartitionOffsets } from '.
 import type { Logger } from '../telemetry/logger.ts'
 import type { ComponentMetrics, Metrics } from '../telemetry/metrics.ts'
 import type { SinkNode, TransformNode } from './graph-eval.ts'
+import { resetOffset } from './offset-reset.ts'
 import { routeBatch } from './route-batch.ts'
 
 /** A sink with its place in the graph. */
@@ -159,40 +160,24 @@ export class Pipeline {
     }
   }
 
-  /**
-   * The group's offset fell out of the log (retention deleted what it had not read, or the log is
-   * shorter than the offset): apply the reset policy, say loudly what it skipped, and count it.
-   */
+  /** The group's offset fell out of the log: continue where the reset policy says, or stop (`fail`). */
   async #reset(err: OffsetOutOfRangeError): Promise<void> {
     const { log, topic, group, logger } = this.#o
     const policy = this.#o.offsetReset ?? 'earliest'
-    const where = {
+    const target = resetOffset(err, {
       topic,
       group,
-      partition: err.partition,
-      offset: err.offset,
-      start_offset: err.startOffset,
-      end_offset: err.endOffset,
-    }
-    if (policy === 'fail') {
-      if (this.#healthy)
-        logger.error(
-          { ...where, policy },
-          'consumer offset is out of the log and log.offset_reset is "fail": consuming stopped until the offset is reset',
-        )
+      policy,
+      logger,
+      metrics: this.#o.metrics,
+      report: this.#healthy,
+    })
+    if (target === null) {
       this.#healthy = false
       this.#lastError = `${err.message}; log.offset_reset is "fail"`
       await this.#sleep(this.#o.settings.retry_max_ms)
       return
     }
-    const target = policy === 'earliest' ? err.startOffset : err.endOffset
-    const skipped = Math.max(0, target - err.offset)
-    logger.warn(
-      { ...where, policy, reset_to: target, skipped_records: skipped },
-      `consumer offset out of range: reset to the ${policy} offset ${target}; ${skipped} records were never read by this group`,
-    )
-    this.#o.metrics?.logOffsetResets.inc({ topic, group, policy })
-    this.#o.metrics?.logOffsetResetSkippedRecords.inc({ topic, group }, skipped)
     this.#position[err.partition] = target
     await log
       .commit(topic, group, this.#position)

@@ -23,9 +23,8 @@ export class OffsetStore {
     this.#loaded ??= (async () => {
       await this.#fs.mkdir(this.#dir)
       for (const name of await this.#fs.readdir(this.#dir)) {
-        if (!name.endsWith(SUFFIX)) continue
-        const group = decodeURIComponent(name.slice(0, -SUFFIX.length))
-        this.#cache.set(group, await readOffsets(this.#fs, join(this.#dir, name)))
+        const group = groupOfFile(name)
+        if (group !== null) this.#cache.set(group, await readOffsets(this.#fs, join(this.#dir, name)))
       }
     })()
     return this.#loaded

@@ -1,7 +1,6 @@
 // The embedded durable log: topics of N partitions, each a sequence of segments of Kafka record
 // batches (v2) with sparse offset and time indexes; one group-commit loop across all partitions;
 // recovery on open; retention by age and size; consumer group offsets; lag metrics.
-import { EventEmitter } from 'node:events'
 import { TransportError } from '../../core/errors.ts'
 import type { Logger } from '../../telemetry/logger.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
@@ -9,12 +8,12 @@ import type { AppendRecord, EventLog, LogRecord, PartitionOffsets } from '../log
 import type { CompressionName } from './compression.ts'
 import { type LogFs, nodeFs } from './fs-facade.ts'
 import { GroupCommit } from './group-commit.ts'
-import { createTopic, groupsDir, listTopics, partitionDir, readTopicMeta, TOPIC_NAME } from './layout.ts'
-import { OffsetStore } from './offset-store.ts'
-import { Partition } from './partition.ts'
+import { listTopics, TOPIC_NAME } from './layout.ts'
+import type { Partition } from './partition.ts'
 import { Partitioner } from './partitioner.ts'
 import type { PreparedRecord } from './record-batch.ts'
 import { applyRetention } from './retention.ts'
+import { openTopic, type Topic, topicLag } from './topic.ts'
 
 /** Settings of the segment log (the `log:` config section, in code units). */
 export interface SegmentLogOptions {
@@ -35,15 +34,6 @@ export interface SegmentLogOptions {
   readonly lagUpdateMs?: number
   readonly fs?: LogFs
   readonly now?: () => number
-}
-
-interface Topic {
-  readonly name: string
-  readonly partitions: readonly Partition[]
-  readonly groups: OffsetStore
-  readonly events: EventEmitter
-  /** Records one acknowledged append in the metrics (children bound once: label lookups cost CPU). */
-  readonly observeAppend: (seconds: number, records: number, bytes: number) => void
 }
 
 /** {@link EventLog} over segment files. Create with {@link SegmentLog.open}. */
@@ -108,45 +98,22 @@ export class SegmentLog implements EventLog {
   }
 
   async #openTopic(name: string): Promise<Topic> {
-    const root = this.#o.dir
-    const meta =
-      (await readTopicMeta(this.#fs, root, name)) ??
-      (await createTopic(this.#fs, root, name, this.#o.partitions))
-    if (meta.partitions !== this.#o.partitions)
-      this.#logger.info(
-        { topic: name, partitions: meta.partitions, configured: this.#o.partitions },
-        'topic keeps the partition count it was created with',
-      )
-    const partitions = await Promise.all(
-      Array.from({ length: meta.partitions }, (_, i) =>
-        Partition.open(partitionDir(root, name, i), name, i, {
-          fs: this.#fs,
-          logger: this.#logger,
-          segmentBytes: this.#o.segmentBytes,
-          segmentMs: this.#o.segmentMs,
-          indexIntervalBytes: this.#o.indexIntervalBytes ?? 4096,
-          compression: this.#o.compression,
-          now: this.#now,
-        }),
-      ),
-    )
-    const events = new EventEmitter()
-    events.setMaxListeners(0)
-    const m = this.#metrics
-    const latency = m?.logAppendSeconds.labels({ topic: name })
-    const records = m?.logAppendedRecords.labels({ topic: name })
-    const bytes = m?.logAppendedBytes.labels({ topic: name })
-    const topic: Topic = {
-      name,
-      partitions,
-      groups: new OffsetStore(this.#fs, groupsDir(root, name)),
-      events,
-      observeAppend: (sec, n, b) => {
-        latency?.observe(sec)
-        records?.inc(n)
-        bytes?.inc(b)
+    const topic = await openTopic(name, {
+      root: this.#o.dir,
+      partitions: this.#o.partitions,
+      fs: this.#fs,
+      logger: this.#logger,
+      metrics: this.#metrics,
+      partition: {
+        fs: this.#fs,
+        logger: this.#logger,
+        segmentBytes: this.#o.segmentBytes,
+        segmentMs: this.#o.segmentMs,
+        indexIntervalBytes: this.#o.indexIntervalBytes ?? 4096,
+        compression: this.#o.compression,
+        now: this.#now,
       },
-    }
+    })
     this.#open.set(name, topic)
     return topic
   }
@@ -210,7 +177,7 @@ export class SegmentLog implements EventLog {
   async commit(topic: string, group: string, offsets: PartitionOffsets): Promise<void> {
     const t = await this.#topic(topic)
     await t.groups.write(group, offsets)
-    this.#metrics?.consumerLag.set({ topic, group }, lag(t, offsets))
+    this.#metrics?.consumerLag.set({ topic, group }, topicLag(t, offsets))
   }
 
   async waitForData(
@@ -266,7 +233,7 @@ export class SegmentLog implements EventLog {
     for (const pending of this.#topics.values()) {
       const t = await pending
       for (const [group, offsets] of await t.groups.all())
-        this.#metrics?.consumerLag.set({ topic: t.name, group }, lag(t, offsets))
+        this.#metrics?.consumerLag.set({ topic: t.name, group }, topicLag(t, offsets))
     }
   }
 
@@ -279,11 +246,4 @@ export class SegmentLog implements EventLog {
     const topics = await Promise.allSettled(this.#topics.values())
     for (const t of topics) if (t.status === 'fulfilled') for (const p of t.value.partitions) await p.close()
   }
-}
-
-/** Records between a group's offsets and the end of each partition, summed. */
-function lag(t: Topic, offsets: PartitionOffsets): number {
-  let total = 0
-  for (const p of t.partitions) total += Math.max(0, p.endOffset - (offsets[p.id] ?? p.startOffset))
-  return total
 }
