@@ -1,4 +1,4 @@
-// Runs every *.test.ts under src/ and test/ with Node's own test runner (through tsx's loader).
+// Runs every *.test.ts under src/, test/ and tag/ with Node's own test runner (through tsx's loader).
 // Node 20 does not expand globs for --test, so this script lists the files itself.
 // Usage: node scripts/run-tests.mjs [filter...]  (filters match file paths by substring)
 import { spawnSync } from 'node:child_process'
@@ -16,7 +16,7 @@ function find(dir, out) {
 }
 
 const filters = process.argv.slice(2)
-const files = [...find('src', []), ...find('test', [])]
+const files = [...find('src', []), ...find('test', []), ...find('tag', [])]
   .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
   .sort()
 if (files.length === 0) {

@@ -15,6 +15,12 @@ export const httpCollectorConfig = z.strictObject({
   host: z.string().min(1).default('0.0.0.0').describe('Address to bind; the collector faces the public.'),
   port: z.number().int().min(0).max(65535).default(8290).describe('Port to bind (0 picks a free one).'),
   collect_path: z.string().startsWith('/').default('/collect').describe('Path of the batch endpoint.'),
+  tag_paths: z
+    .array(z.string().startsWith('/'))
+    .default(['/tag.js', '/js/script.js'])
+    .describe(
+      'Paths the browser tag is served at; ad blockers list well-known ones, so add a neutral path of your own. `[]` serves no tag.',
+    ),
   divolte_path: z
     .string()
     .startsWith('/')

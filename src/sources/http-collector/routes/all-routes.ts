@@ -6,8 +6,9 @@ import { collectRoute } from './collect.ts'
 import { divolteRoute } from './divolte/route.ts'
 import { pixelRoute } from './pixel.ts'
 import { segmentRoute } from './segment/segment-route.ts'
+import { tagRoute } from './tag.ts'
 
 /** The routes of one collector. */
 export function collectorRoutes(cfg: HttpCollectorConfig, _ctx: BuildContext): CollectorRoute[] {
-  return [collectRoute(cfg), segmentRoute(cfg), divolteRoute(cfg), pixelRoute(cfg)]
+  return [collectRoute(cfg), segmentRoute(cfg), divolteRoute(cfg), pixelRoute(cfg), tagRoute(cfg)]
 }

@@ -147,4 +147,23 @@ describe('parseCollectBody', () => {
     )
     assert.equal(events[0]!.site, 'main')
   })
+
+  test("an event's site wins over the URL host, a configured site over both", () => {
+    const body = {
+      events: [
+        { type: 'pageview', url: 'https://a.example/', site: 'shop' },
+        { type: 'track', name: 'x', site: 'shop' },
+      ],
+    }
+    const { events } = parseCollectBody(body, meta)
+    assert.deepEqual(
+      events.map((e) => e.site),
+      ['shop', 'shop'],
+    )
+    assert.equal(parseCollectBody(body, { ...meta, site: 'main' }).events[0]!.site, 'main')
+    assert.equal(
+      parseCollectBody({ events: [{ type: 'pageview', site: 7 }] }, meta).rejected[0]!.code,
+      'invalid_field',
+    )
+  })
 })

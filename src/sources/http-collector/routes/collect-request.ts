@@ -113,10 +113,12 @@ function toEvent(raw: unknown, meta: RequestMeta, sentAt: number | null): ClickE
   event.user_id = optString(e, 'user_id', MAX_ID)
   event.page_view_id = optString(e, 'page_view_id', MAX_ID)
   event.page_title = optString(e, 'title', 1000)
-  if (url && !applyPageUrl(event, url, meta.site)) {
+  // The site: the collector's fixed one, else the event's (the tag's data-site), else the URL host.
+  const site = meta.site ?? optString(e, 'site', MAX_NAME) ?? undefined
+  if (url && !applyPageUrl(event, url, site)) {
     throw new Invalid('invalid_url', `url "${url.slice(0, 100)}" is not an absolute URL`)
   }
-  if (!url) event.site = meta.site ?? null
+  if (!url) event.site = site ?? null
   event.referrer = referrer || null
   event.user_agent = meta.userAgent
   event.ip = meta.ip
