@@ -1,0 +1,241 @@
+// Output of the collector bench: the console table, the one-line JSON summary, and the Collector
+// section of docs/benchmarks.md. Returns the exit code (1 when the stored count check failed).
+import { availableParallelism } from 'node:os'
+import { machine, revision, writeSection } from './docs.ts'
+import type { Load, WrkResult } from './wrk.ts'
+
+export interface Scenario {
+  readonly id: 'single' | 'batch' | string
+  readonly label: string
+  readonly eventsPerRequest: number
+}
+
+export interface Verification {
+  /** Events in 2xx responses that wrk saw (warm-up and measured runs). */
+  readonly ackedEvents: number
+  /** Events the collector acknowledged, by its own counter (includes requests wrk dropped at its end). */
+  readonly serverAcked: number
+  /** count(*) of the events table after the pipeline caught up. */
+  readonly stored: number
+  /** What the collector refused, by reason (`bad_http`: connections wrk cut mid-request when it stopped). */
+  readonly discarded: Readonly<Record<string, number>>
+  readonly inFlightBound: number
+  readonly caughtUpS: number
+  readonly ok: boolean
+}
+
+/** Where clickflow's time went during the measured run. CPU is in cores (1 = one core busy all along). */
+export interface Diagnostics {
+  readonly processCpu: number
+  readonly mainCpu: number
+  /** Share of the run the event-loop thread was runnable but waited for a core (other load). */
+  readonly mainWaitCpu: number
+  /** Group-commit cycles of the log (one fdatasync round each) per second, and events per cycle. */
+  readonly fsyncsPerS: number
+  readonly eventsPerFsync: number
+  /** Mean time of one cycle's fdatasync, and of one append from call to acknowledgement. */
+  readonly fsyncMs: number
+  readonly appendMs: number
+  /** Log record bytes (key + value, before any compression) per acknowledged event. */
+  readonly logBytesPerEvent: number
+}
+
+export interface Outcome {
+  readonly scenario: Scenario
+  /** Raw write + fdatasync of 64 KB and of 1 MB in the same folder, just before clickflow's run. */
+  readonly disk: { readonly smallMs: number; readonly largeMs: number }
+  readonly baseline: {
+    readonly run: WrkResult
+    readonly peakMb: number
+    readonly cpu: { readonly processCpu: number; readonly mainCpu: number; readonly mainWaitCpu: number }
+  }
+  readonly clickflow: {
+    readonly run: WrkResult
+    readonly diagnostics: Diagnostics
+    /** RSS right after start, before any load. */
+    readonly rssIdleMb: number
+    readonly rssUnderLoadMb: number
+    readonly rssEndMb: number
+    readonly peakMb: number
+    readonly verify: Verification
+  }
+}
+
+const TARGET_RATIO = 0.7
+const TARGET_BATCH_EVENTS_PER_S = 200_000
+const TARGET_RSS_MB = 150
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US')
+const r2 = (n: number) => Math.round(n * 100) / 100
+const refused = (d: Readonly<Record<string, number>>) =>
+  Object.entries(d)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || 'none'
+const pass = (ok: boolean) => (ok ? 'meets target' : 'BELOW TARGET')
+
+function rows(outcomes: readonly Outcome[]): string[][] {
+  const out: string[][] = []
+  for (const o of outcomes) {
+    for (const [side, run] of [
+      ['baseline', o.baseline.run],
+      ['clickflow', o.clickflow.run],
+    ] as const) {
+      out.push([
+        o.scenario.label,
+        side,
+        int(run.rps),
+        int(run.rps * o.scenario.eventsPerRequest),
+        run.p50Ms.toFixed(2),
+        run.p99Ms.toFixed(2),
+        int(run.non2xx),
+        int(run.socketErrors + run.timeouts),
+      ])
+    }
+  }
+  return out
+}
+
+const HEAD = ['scenario', 'server', 'req/s', 'events/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors']
+
+function consoleTable(data: string[][]): string {
+  const all = [HEAD, ...data]
+  const widths = HEAD.map((_, i) => Math.max(...all.map((r) => r[i]!.length)))
+  return all
+    .map((r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
+    .join('\n')
+}
+
+function markdownTable(data: string[][]): string {
+  const line = (r: string[]) => `| ${r.join(' | ')} |`
+  return [line(HEAD), line(HEAD.map((_, i) => (i < 2 ? '---' : '---:'))), ...data.map(line)].join('\n')
+}
+
+/** Options of {@link report}. */
+export interface ReportOptions {
+  readonly load: Load
+  readonly wrkVersion: string
+  /** 1-minute load average when the bench started and when it ended: other work on the machine. */
+  readonly loadavg: readonly [number, number]
+  readonly writeDocs: boolean
+}
+
+/** One line per figure and check, with its target. */
+function findings(outcomes: readonly Outcome[]): string[] {
+  const out: string[] = []
+  const single = outcomes.find((x) => x.scenario.id === 'single')
+  const batch = outcomes.find((x) => x.scenario.id === 'batch')
+  if (single) {
+    const ratio = single.clickflow.run.rps / single.baseline.run.rps
+    out.push(
+      `single events: clickflow/baseline = ${r2(ratio)} (target >= ${TARGET_RATIO}): ${pass(ratio >= TARGET_RATIO)}`,
+    )
+  }
+  if (batch) {
+    const eps = batch.clickflow.run.rps * batch.scenario.eventsPerRequest
+    out.push(
+      `batches of 50: ${int(eps)} events/s into the durable log (target >= ${int(TARGET_BATCH_EVENTS_PER_S)}): ` +
+        `${pass(eps >= TARGET_BATCH_EVENTS_PER_S)}; req/s ratio to baseline ${r2(batch.clickflow.run.rps / batch.baseline.run.rps)}`,
+    )
+  }
+  const peakMb = Math.max(...outcomes.map((x) => x.clickflow.peakMb))
+  out.push(
+    `memory: clickflow process peak RSS ${int(peakMb)} MB, ${int(Math.min(...outcomes.map((x) => x.clickflow.rssIdleMb)))} MB ` +
+      `right after start (collector target <= ${TARGET_RSS_MB} MB; this one process ` +
+      `also holds the pipeline and DuckDB): ${pass(peakMb <= TARGET_RSS_MB)}; bare node:http baseline peak ` +
+      `${int(Math.max(...outcomes.map((x) => x.baseline.peakMb)))} MB`,
+  )
+  for (const x of outcomes) {
+    const v = x.clickflow.verify
+    out.push(
+      `${x.scenario.label}: stored ${int(v.stored)} events; collector acknowledged ${int(v.serverAcked)}; wrk saw ` +
+        `${int(v.ackedEvents)} acknowledged (+${int(v.stored - v.ackedEvents)} in flight when wrk stopped, bound ` +
+        `${int(v.inFlightBound)}); refused by the collector: ${refused(v.discarded)}; queryable ` +
+        `${v.caughtUpS.toFixed(1)} s after the load: ${v.ok ? 'OK' : 'MISMATCH'}`,
+    )
+  }
+  const pct = (n: number) => `${Math.round(n * 100)}%`
+  for (const x of outcomes) {
+    const d = x.clickflow.diagnostics
+    out.push(
+      `${x.scenario.label}, where clickflow's time went: process ${pct(d.processCpu)} of a core, event-loop thread ` +
+        `${pct(d.mainCpu)} busy and ${pct(d.mainWaitCpu)} waiting for a core (baseline's: ${pct(x.baseline.cpu.mainCpu)} and ` +
+        `${pct(x.baseline.cpu.mainWaitCpu)}); log: ${int(d.fsyncsPerS)} group-commit cycles/s ` +
+        `of ${int(d.eventsPerFsync)} events, fdatasync ${d.fsyncMs.toFixed(2)} ms (the disk alone: 64 KB ` +
+        `${x.disk.smallMs.toFixed(2)} ms, 1 MB ${x.disk.largeMs.toFixed(2)} ms), append call to ack ` +
+        `${d.appendMs.toFixed(2)} ms, ${int(d.logBytesPerEvent)} log bytes per event`,
+    )
+  }
+  return out
+}
+
+function summary(outcomes: readonly Outcome[], o: ReportOptions, date: string, rev: string | null) {
+  const eps = (x: Outcome) => x.clickflow.run.rps * x.scenario.eventsPerRequest
+  const single = outcomes.find((x) => x.scenario.id === 'single')
+  const batch = outcomes.find((x) => x.scenario.id === 'batch')
+  return {
+    bench: 'collector',
+    date,
+    revision: rev,
+    machine: { cores: availableParallelism(), node: process.version, loadavg: o.loadavg },
+    load: { tool: o.wrkVersion, ...o.load },
+    scenarios: outcomes.map((x) => ({
+      id: x.scenario.id,
+      events_per_request: x.scenario.eventsPerRequest,
+      baseline: { rps: r2(x.baseline.run.rps), p50_ms: x.baseline.run.p50Ms, p99_ms: x.baseline.run.p99Ms },
+      clickflow: {
+        rps: r2(x.clickflow.run.rps),
+        events_per_s: r2(eps(x)),
+        p50_ms: x.clickflow.run.p50Ms,
+        p99_ms: x.clickflow.run.p99Ms,
+        non2xx: x.clickflow.run.non2xx,
+        rss_idle_mb: r2(x.clickflow.rssIdleMb),
+        rss_under_load_mb: r2(x.clickflow.rssUnderLoadMb),
+        rss_end_mb: r2(x.clickflow.rssEndMb),
+        peak_rss_mb: r2(x.clickflow.peakMb),
+      },
+      ratio: r2(x.clickflow.run.rps / x.baseline.run.rps),
+      diagnostics: Object.fromEntries(Object.entries(x.clickflow.diagnostics).map(([k, v]) => [k, r2(v)])),
+      disk_fsync_ms: { kb64: r2(x.disk.smallMs), mb1: r2(x.disk.largeMs) },
+      verify: x.clickflow.verify,
+    })),
+    single_ratio: single ? r2(single.clickflow.run.rps / single.baseline.run.rps) : null,
+    batch_events_per_s: batch ? Math.round(eps(batch)) : null,
+    peak_rss_mb: r2(Math.max(...outcomes.map((x) => x.clickflow.peakMb))),
+    verified: outcomes.every((x) => x.clickflow.verify.ok),
+  }
+}
+
+/** Prints the results and writes the docs section; returns the exit code (1 if a stored count is wrong). */
+export function report(outcomes: readonly Outcome[], o: ReportOptions): number {
+  const date = new Date().toISOString()
+  const rev = revision()
+  const lines = findings(outcomes)
+  const data = rows(outcomes)
+  const where = `${machine()}, load average ${o.loadavg[0].toFixed(1)} at start and ${o.loadavg[1].toFixed(1)} at end`
+  const what = rev ? `clickflow ${rev}` : 'clickflow'
+  const loadText =
+    `${o.wrkVersion.split(' ').slice(0, 2).join(' ')}, ${o.load.threads} threads, ${o.load.connections} ` +
+    `keep-alive connections, ${o.load.durationS} s per side after a warm-up`
+  process.stdout.write(
+    `\nCollector bench, ${date}, ${what}\n${where}\nload: ${loadText}\n\n${consoleTable(data)}\n\n`,
+  )
+  for (const f of lines) process.stdout.write(`- ${f}\n`)
+  const s = summary(outcomes, o, date, rev)
+  process.stdout.write(`\n${JSON.stringify(s)}\n`)
+  if (o.writeDocs) {
+    const text = [
+      `Latest run: ${date.slice(0, 16).replace('T', ' ')} UTC, ${what}, ${where}. Run with \`npm run bench:collect\`.`,
+      '',
+      `Load: ${loadText}. Baseline: a bare \`node:http\` server (\`bench/lib/baseline-server.ts\`) that reads the ` +
+        'body and answers 204, in its own process, measured just before clickflow with the same wrk settings and ' +
+        'bodies. clickflow runs as `clickflow start` (collector, log, pipeline and DuckDB in one process); its 200 ' +
+        "means the events are fsync'd in the log.",
+      '',
+      markdownTable(data),
+      '',
+      ...lines.map((f) => `- ${f}`),
+    ]
+    writeSection('collector', 'Collector', text.join('\n'))
+  }
+  return s.verified ? 0 : 1
+}
