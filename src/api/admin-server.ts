@@ -24,6 +24,11 @@ export interface AdminServerOptions {
   readonly token: string | undefined
   readonly store: Store
   readonly metrics: Metrics
+  /**
+   * The /metrics exposition; by default this registry's. The processing thread serves the metrics of
+   * the whole process: its own merged with the ingest thread's.
+   */
+  readonly metricsText?: () => Promise<{ contentType: string; body: string }>
   readonly log: Logger
   readonly readiness: () => Readiness
 }
@@ -125,7 +130,7 @@ export class AdminServer {
   }
 
   async #metrics(_req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { contentType, body } = await this.#o.metrics.text()
+    const { contentType, body } = await (this.#o.metricsText?.() ?? this.#o.metrics.text())
     res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) })
     res.end(body)
   }

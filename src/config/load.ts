@@ -44,6 +44,11 @@ export interface ClickflowConfig {
   readonly warnings: readonly ConfigIssue[]
   /** Where the config came from: a file path or "built-in default". */
   readonly origin: string
+  /**
+   * What it was loaded from: the config text after ${ENV} interpolation, and the overrides. Another
+   * thread rebuilds the same config from it (`interpolated: true`), since specs cannot be sent.
+   */
+  readonly input: { readonly text: string; readonly overrides: ConfigOverrides }
 }
 
 /** Where to load from. */
@@ -55,6 +60,10 @@ export interface LoadOptions {
   readonly env: Readonly<Record<string, string | undefined>>
   readonly overrides?: ConfigOverrides
   readonly registry: Registry
+  /** The text was already interpolated (a config rebuilt from `ClickflowConfig.input`). */
+  readonly interpolated?: boolean
+  /** Names the origin when `text` is given (default "config text"). */
+  readonly origin?: string
 }
 
 const KINDS = [
@@ -104,7 +113,8 @@ function applyOverrides(raw: Record<string, unknown>, o: ConfigOverrides, issues
 
 /** Loads and validates a config; throws {@link ConfigError} with every problem at once. */
 export function loadConfig(options: LoadOptions): ClickflowConfig {
-  const origin = options.text !== undefined ? 'config text' : (options.path ?? 'built-in default')
+  const origin =
+    options.origin ?? (options.text !== undefined ? 'config text' : (options.path ?? 'built-in default'))
   let text: string
   if (options.text !== undefined) text = options.text
   else if (options.path !== undefined) {
@@ -118,7 +128,7 @@ export function loadConfig(options: LoadOptions): ClickflowConfig {
     }
   } else text = DEFAULT_CONFIG_YAML
 
-  const interpolated = interpolate(text, options.env)
+  const interpolated = options.interpolated ? { text, issues: [] } : interpolate(text, options.env)
   const issues: ConfigIssue[] = [...interpolated.issues]
   const doc = parseDocument(interpolated.text, { prettyErrors: false, uniqueKeys: true })
   for (const e of doc.errors) {
@@ -205,5 +215,6 @@ export function loadConfig(options: LoadOptions): ClickflowConfig {
     sinks: resolved.sink,
     warnings: graph.warnings,
     origin,
+    input: { text: interpolated.text, overrides: options.overrides ?? {} },
   }
 }
