@@ -23,7 +23,10 @@ async function make(overrides: Record<string, unknown> = {}): Promise<Source> {
     dataDir: '/nonexistent',
     openDuckdb: () => Promise.reject(new Error('not used')),
   }
-  return httpCollectorSource.build(httpCollectorSource.config.parse({ host: '127.0.0.1', port: 0, ...overrides }), ctx)
+  return httpCollectorSource.build(
+    httpCollectorSource.config.parse({ host: '127.0.0.1', port: 0, ...overrides }),
+    ctx,
+  )
 }
 
 function post(source: Source, events: unknown[]): Promise<Response> {
