@@ -4,7 +4,7 @@ import { RequestError } from '../../core/errors.ts'
 import type { QueryResult, Store } from '../store.ts'
 import type { Database } from './database.ts'
 import { readResult } from './result.ts'
-import { prepareReadOnly, sqlError } from './sql-guard.ts'
+import { checkReadOnly, sqlError } from './sql-guard.ts'
 
 /** Limits of user SQL. */
 export interface DuckdbStoreOptions {
@@ -32,14 +32,12 @@ export class DuckdbStore implements Store {
       conn.interrupt()
     }, this.#options.timeoutMs)
     try {
-      const prepared = await prepareReadOnly(conn, query)
-      try {
-        const reader = await prepared.streamAndReadUntil(this.#options.maxRows + 1)
-        const result = readResult(reader, this.#options.maxRows)
-        return { ...result, elapsed_ms: Math.round((performance.now() - started) * 10) / 10 }
-      } finally {
-        prepared.destroySync()
-      }
+      await checkReadOnly(conn, query)
+      // Planned and run in one step (see checkReadOnly): the plan's statistics then cover every
+      // row the query's snapshot can see.
+      const reader = await conn.runAndReadUntil(query, this.#options.maxRows + 1)
+      const result = readResult(reader, this.#options.maxRows)
+      return { ...result, elapsed_ms: Math.round((performance.now() - started) * 10) / 10 }
     } catch (err) {
       if (timedOut) {
         throw new RequestError(

@@ -45,10 +45,13 @@ function findTableFunctions(node: unknown, out: string[]): void {
 }
 
 /**
- * Checks `sql` and returns it prepared, ready to run. Throws RequestError 400 with code
- * `forbidden_statement` (not a single read-only SELECT) or `invalid_sql` (DuckDB refused it).
+ * Checks that `sql` is one read-only SELECT. Throws RequestError 400 with code `forbidden_statement`
+ * (not a single read-only SELECT) or `invalid_sql` (DuckDB refused it). The statement is prepared
+ * only to learn its type, then dropped: the caller runs the text afresh, because a prepared plan
+ * keeps the statistics of its preparation and DuckDB 1.5 can corrupt strings (in sorts) when data
+ * committed since then is scanned with them.
  */
-export async function prepareReadOnly(conn: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+export async function checkReadOnly(conn: DuckDBConnection, sql: string): Promise<void> {
   if (sql.trim() === '') throw new RequestError(400, 'invalid_sql', 'the query is empty')
   let prepared: DuckDBPreparedStatement
   try {
@@ -74,11 +77,8 @@ export async function prepareReadOnly(conn: DuckDBConnection, sql: string): Prom
   const functions: string[] = []
   findTableFunctions(parsed, functions)
   const bad = functions.filter((f) => !ALLOWED_TABLE_FUNCTIONS.has(f))
-  if (bad.length > 0) {
-    prepared.destroySync()
-    throw forbidden(`table function ${bad[0]}() is not allowed in read-only SQL`)
-  }
-  return prepared
+  prepared.destroySync()
+  if (bad.length > 0) throw forbidden(`table function ${bad[0]}() is not allowed in read-only SQL`)
 }
 
 function quoteLiteral(s: string): string {
