@@ -45,10 +45,12 @@ export class AdminServer {
   readonly #counters: ComponentMetrics
   readonly #routes: Map<string, Map<string, Handler>>
   #url: string | null = null
+  readonly #countRequest: (route: string, status: number) => void
   #stopped: Promise<void> | null = null
 
   constructor(options: AdminServerOptions) {
     this.#o = options
+    this.#countRequest = options.metrics.httpRequestCounter('admin')
     this.#counters = options.metrics.component('api', 'admin_api', 'api')
     this.#routes = new Map([
       ['/', new Map([['GET', this.#index]])],
@@ -84,7 +86,7 @@ export class AdminServer {
     const route = methods ? path : 'other'
     res.on('close', () => {
       done()
-      this.#o.metrics.httpRequests.inc({ listener: 'admin', route, status: String(res.statusCode) })
+      this.#countRequest(route, res.statusCode)
     })
     const run = async () => {
       if (path !== '/healthz' && path !== '/readyz') requireToken(req, this.#o.token)

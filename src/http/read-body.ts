@@ -20,26 +20,36 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
       `content-encoding "${encoding}" is not supported; use gzip, deflate or none`,
     )
   }
-  const chunks: Buffer[] = []
-  let size = 0
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      size += chunk.length
-      if (size > limit) {
-        req.resume()
-        throw tooLarge(limit)
-      }
-      chunks.push(chunk)
+  // Plain listeners rather than `for await`: this runs for every collector request.
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let settled = false
+    const fail = (err: RequestError) => {
+      if (settled) return
+      settled = true
+      stream.removeAllListeners('data')
+      // Drain and discard the rest so the connection stays usable for the error answer.
+      if (stream !== req) req.unpipe(stream as unknown as NodeJS.WritableStream)
+      req.resume()
+      reject(err)
     }
-  } catch (err) {
-    if (err instanceof RequestError) throw err
-    throw new RequestError(
-      400,
-      'invalid_body',
-      `the request body could not be read: ${(err as Error).message}`,
+    stream.on('data', (chunk: Buffer) => {
+      if (settled) return
+      size += chunk.length
+      if (size > limit) fail(tooLarge(limit))
+      else chunks.push(chunk)
+    })
+    stream.on('end', () => {
+      if (settled) return
+      settled = true
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+    })
+    stream.on('error', (err: Error) =>
+      fail(new RequestError(400, 'invalid_body', `the request body could not be read: ${err.message}`)),
     )
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+    req.on('aborted', () => fail(new RequestError(400, 'client_aborted', 'the client hung up mid-body')))
+  })
 }
 
 function tooLarge(limit: number): RequestError {

@@ -135,11 +135,34 @@ export class Metrics {
     // Touch the children so a component's series exist (at 0) from the start.
     received.inc(0)
     sent.inc(0)
+    // Labelled children are looked up once per reason: label lookups cost on hot paths.
+    const discarded = new Map<string, { inc(n: number): void }>()
     return {
       received: (n = 1) => received.inc(n),
       sent: (n = 1) => sent.inc(n),
-      discarded: (reason, n = 1) => this.#discarded.inc({ ...l, reason }, n),
+      discarded: (reason, n = 1) => {
+        let c = discarded.get(reason)
+        if (!c) {
+          c = this.#discarded.labels({ ...l, reason })
+          discarded.set(reason, c)
+        }
+        c.inc(n)
+      },
       error: (code) => this.#errors.inc({ ...l, code }),
+    }
+  }
+
+  /** Counts one answered request of a listener (children cached per route and status). */
+  httpRequestCounter(listener: string): (route: string, status: number) => void {
+    const children = new Map<string, { inc(): void }>()
+    return (route, status) => {
+      const key = `${route} ${status}`
+      let c = children.get(key)
+      if (!c) {
+        c = this.httpRequests.labels({ listener, route, status: String(status) })
+        children.set(key, c)
+      }
+      c.inc()
     }
   }
 

@@ -32,12 +32,14 @@ export class HttpCollector implements Source {
   #url: string | null = null
   #draining = false
   #stopped: Promise<void> | null = null
+  readonly #countRequest: (route: string, status: number) => void
   /** Events parsed and waiting for the log; past the limit new requests get 503. */
   #pendingEvents = 0
 
   constructor(cfg: HttpCollectorConfig, ctx: BuildContext, routes: readonly CollectorRoute[]) {
     this.#cfg = cfg
     this.#ctx = ctx
+    this.#countRequest = ctx.registry.httpRequestCounter('collector')
     for (const r of routes) {
       for (const p of r.paths) {
         const other = this.#routes.get(p)
@@ -66,6 +68,12 @@ export class HttpCollector implements Source {
     this.#server.on('request', (req, res) => this.#handle(req, res))
     // Malformed HTTP (bad request line, oversized headers) never reaches a handler: answer and count it.
     this.#server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // A client that hangs up mid-request (a load tool stopping, a closed tab) is not malformed HTTP.
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'HPE_INVALID_EOF_STATE') {
+        this.#ctx.metrics.discarded('client_aborted')
+        socket.destroy()
+        return
+      }
       const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_http'
       this.#ctx.metrics.discarded(code)
       if (socket.writable) {
@@ -114,21 +122,26 @@ export class HttpCollector implements Source {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const done = this.#inFlight.begin()
     const receivedAt = this.#ctx.clock.now()
-    let url: URL
-    try {
-      url = new URL(req.url ?? '/', 'http://collector')
-    } catch {
-      url = new URL('http://collector/')
+    const raw = req.url ?? '/'
+    const q = raw.indexOf('?')
+    const pathname = q < 0 ? raw : raw.slice(0, q)
+    // The full URL is parsed only for the routes that read the query (pixels): not on /collect's path.
+    let parsed: URL | null = null
+    const urlOf = (): URL => {
+      if (!parsed) {
+        try {
+          parsed = new URL(raw, 'http://collector')
+        } catch {
+          parsed = new URL('http://collector/')
+        }
+      }
+      return parsed
     }
-    const route = this.#routes.get(url.pathname)
-    const label = route ? route.name : url.pathname === '/healthz' ? 'healthz' : 'other'
+    const route = this.#routes.get(pathname)
+    const label = route ? route.name : pathname === '/healthz' ? 'healthz' : 'other'
     res.on('close', () => {
       done()
-      this.#ctx.registry.httpRequests.inc({
-        listener: 'collector',
-        route: label,
-        status: String(res.statusCode),
-      })
+      this.#countRequest(label, res.statusCode)
     })
     const cors = this.#cors(req)
     try {
@@ -138,11 +151,11 @@ export class HttpCollector implements Source {
           connection: 'close',
         })
       }
-      if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
         sendJson(res, 200, { status: 'ok' })
         return
       }
-      if (!route) throw new RequestError(404, 'not_found', `no endpoint at ${url.pathname}`)
+      if (!route) throw new RequestError(404, 'not_found', `no endpoint at ${pathname}`)
       if (req.method === 'OPTIONS') {
         res.writeHead(204, {
           ...cors,
@@ -157,7 +170,7 @@ export class HttpCollector implements Source {
         throw new RequestError(
           405,
           'method_not_allowed',
-          `use ${route.methods.join(' or ')} for ${url.pathname}`,
+          `use ${route.methods.join(' or ')} for ${pathname}`,
           {
             allow: [...route.methods, 'OPTIONS'].join(', '),
           },
@@ -179,7 +192,9 @@ export class HttpCollector implements Source {
       const info: RequestInfo = {
         receivedAt,
         sourceId: this.#ctx.id,
-        url,
+        get url() {
+          return urlOf()
+        },
         userAgent: req.headers['user-agent'] ?? null,
         ip,
       }
