@@ -132,6 +132,15 @@ export const pipelineSchema = z
       .max(100_000)
       .default(10_000)
       .describe('Most events per batch handed to sinks.'),
+    min_batch_interval_ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(100)
+      .describe(
+        'Least time between the starts of two batches: small batches wait to grow (adds at most this much latency).',
+      ),
     poll_timeout_ms: z
       .number()
       .int()

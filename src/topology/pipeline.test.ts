@@ -23,7 +23,13 @@ import { Pipeline, type PipelineSink } from './pipeline.ts'
 
 const logger = createLogger({ level: 'silent' })
 const metrics = new Metrics({ defaultMetrics: false })
-const settings = { batch_max_events: 4, poll_timeout_ms: 20, retry_initial_ms: 5, retry_max_ms: 20 }
+const settings = {
+  batch_max_events: 4,
+  min_batch_interval_ms: 0,
+  poll_timeout_ms: 20,
+  retry_initial_ms: 5,
+  retry_max_ms: 20,
+}
 const dirs: string[] = []
 after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true })

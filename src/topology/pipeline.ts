@@ -125,7 +125,12 @@ export class Pipeline {
 
   async #run(): Promise<void> {
     const { log, topic, group, logger } = this.#o
+    let lastBatch = 0
     while (!this.#stopping) {
+      // A pause between small batches lets them grow: each batch costs a store transaction and an
+      // offset commit, so a trickle of single events would otherwise mean hundreds of each a second.
+      const pause = lastBatch + this.#o.settings.min_batch_interval_ms - Date.now()
+      if (pause > 0) await this.#sleep(pause)
       let records: LogRecord[]
       try {
         records = await this.#read()
@@ -142,6 +147,7 @@ export class Pipeline {
         await log.waitForData(topic, this.#position, this.#o.settings.poll_timeout_ms, this.#forced.signal)
         continue
       }
+      lastBatch = Date.now()
       const next: PartitionOffsets = { ...this.#position }
       for (const r of records) next[r.partition] = Math.max(next[r.partition] ?? 0, r.offset + 1)
       const position: LogPosition = { topic, offsets: next }
