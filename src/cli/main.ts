@@ -73,7 +73,7 @@ config
     const registry = builtinRegistry()
     for (const kind of ['source', 'transform', 'sink'] as const) {
       for (const spec of registry.list(kind))
-        process.stdout.write(`${kind.padEnd(10)} ${spec.type.padEnd(16)} ${spec.description}\n`)
+        process.stdout.write(`${kind.padEnd(10)} ${spec.type.padEnd(18)} ${spec.description}\n`)
     }
   })
 
