@@ -3,26 +3,14 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { MemoryWriter, sourceConformance } from '../../../test/conformance/source-conformance.ts'
-import { systemClock } from '../../core/clock.ts'
-import type { BuildContext, EventWriter, Source } from '../../core/component.ts'
+import { testContext } from '../../../test/helpers/build-context.ts'
+import type { EventWriter, Source } from '../../core/component.ts'
 import { ConfigError, TransportError } from '../../core/errors.ts'
 import type { ClickEvent } from '../../core/event.ts'
-import { createLogger } from '../../telemetry/logger.ts'
-import { Metrics } from '../../telemetry/metrics.ts'
 import { httpCollectorSource } from './index.ts'
 
 async function make(overrides: Record<string, unknown> = {}): Promise<Source> {
-  const metrics = new Metrics({ defaultMetrics: false })
-  const ctx: BuildContext = {
-    id: 'collector',
-    type: 'http_collector',
-    log: createLogger({ level: 'silent' }),
-    metrics: metrics.component('collector', 'http_collector', 'source'),
-    registry: metrics,
-    clock: systemClock,
-    dataDir: '/nonexistent',
-    openDuckdb: () => Promise.reject(new Error('not used')),
-  }
+  const ctx = testContext({ id: 'collector', type: 'http_collector', kind: 'source' })
   return httpCollectorSource.build(
     httpCollectorSource.config.parse({ host: '127.0.0.1', port: 0, ...overrides }),
     ctx,

@@ -3,10 +3,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { MemoryWriter } from '../../../../test/conformance/source-conformance.ts'
-import { systemClock } from '../../../core/clock.ts'
-import type { BuildContext, Source } from '../../../core/component.ts'
-import { createLogger } from '../../../telemetry/logger.ts'
-import { Metrics } from '../../../telemetry/metrics.ts'
+import { testContext } from '../../../../test/helpers/build-context.ts'
+import type { Source } from '../../../core/component.ts'
 import { httpCollectorSource } from '../index.ts'
 import { TRANSPARENT_GIF } from './gif-reply.ts'
 
@@ -15,17 +13,7 @@ let out: MemoryWriter
 let base: string
 
 before(async () => {
-  const metrics = new Metrics({ defaultMetrics: false })
-  const ctx: BuildContext = {
-    id: 'collector',
-    type: 'http_collector',
-    log: createLogger({ level: 'silent' }),
-    metrics: metrics.component('collector', 'http_collector', 'source'),
-    registry: metrics,
-    clock: systemClock,
-    dataDir: '/nonexistent',
-    openDuckdb: () => Promise.reject(new Error('not used')),
-  }
+  const ctx = testContext({ id: 'collector', type: 'http_collector', kind: 'source' })
   const cfg = httpCollectorSource.config.parse({
     host: '127.0.0.1',
     port: 0,

@@ -6,10 +6,8 @@ import { after, before, describe, test } from 'node:test'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { buildTag } from '../../../../tag/build.ts'
 import { MemoryWriter } from '../../../../test/conformance/source-conformance.ts'
-import { systemClock } from '../../../core/clock.ts'
-import type { BuildContext, Source } from '../../../core/component.ts'
-import { createLogger } from '../../../telemetry/logger.ts'
-import { Metrics } from '../../../telemetry/metrics.ts'
+import { testContext } from '../../../../test/helpers/build-context.ts'
+import type { Source } from '../../../core/component.ts'
 import { httpCollectorSource } from '../index.ts'
 import { etagMatches, pickEncoding } from './tag.ts'
 
@@ -20,17 +18,7 @@ interface Answer {
 }
 
 async function make(config: Record<string, unknown> = {}): Promise<{ source: Source; base: string }> {
-  const metrics = new Metrics({ defaultMetrics: false })
-  const ctx: BuildContext = {
-    id: 'collector',
-    type: 'http_collector',
-    log: createLogger({ level: 'silent' }),
-    metrics: metrics.component('collector', 'http_collector', 'source'),
-    registry: metrics,
-    clock: systemClock,
-    dataDir: '/nonexistent',
-    openDuckdb: () => Promise.reject(new Error('not used')),
-  }
+  const ctx = testContext({ id: 'collector', type: 'http_collector', kind: 'source' })
   const source = await httpCollectorSource.build(
     httpCollectorSource.config.parse({ host: '127.0.0.1', port: 0, ...config }),
     ctx,

@@ -5,11 +5,10 @@ import { describe, test } from 'node:test'
 import { gzipSync } from 'node:zlib'
 import { Analytics } from '@segment/analytics-node'
 import { MemoryWriter } from '../../../../../test/conformance/source-conformance.ts'
+import { testContext } from '../../../../../test/helpers/build-context.ts'
 import { ManualClock } from '../../../../core/clock.ts'
-import type { BuildContext, Source } from '../../../../core/component.ts'
+import type { Source } from '../../../../core/component.ts'
 import type { ClickEvent } from '../../../../core/event.ts'
-import { createLogger } from '../../../../telemetry/logger.ts'
-import { Metrics } from '../../../../telemetry/metrics.ts'
 import { httpCollectorSource } from '../../index.ts'
 
 const NOW = Date.parse('2026-11-21T12:00:00.000Z')
@@ -23,18 +22,8 @@ interface Running {
 }
 
 async function start(overrides: Record<string, unknown> = {}): Promise<Running> {
-  const metrics = new Metrics({ defaultMetrics: false })
   const clock = new ManualClock(NOW)
-  const ctx: BuildContext = {
-    id: 'collector',
-    type: 'http_collector',
-    log: createLogger({ level: 'silent' }),
-    metrics: metrics.component('collector', 'http_collector', 'source'),
-    registry: metrics,
-    clock,
-    dataDir: '/nonexistent',
-    openDuckdb: () => Promise.reject(new Error('not used')),
-  }
+  const ctx = testContext({ id: 'collector', type: 'http_collector', kind: 'source', clock })
   const cfg = httpCollectorSource.config.parse({
     host: '127.0.0.1',
     port: 0,
