@@ -1,6 +1,7 @@
 // The component types that ship with clickflow.
 import { Registry } from '../core/registry.ts'
 import { duckdbSink } from '../sinks/duckdb/index.ts'
+import { fileTailSource } from '../sources/file-tail/index.ts'
 import { httpCollectorSource } from '../sources/http-collector/index.ts'
 import { anonymizeIpTransform } from '../transforms/anonymize-ip/index.ts'
 import { dedupeTransform } from '../transforms/dedupe/index.ts'
@@ -13,6 +14,7 @@ import { validateTransform } from '../transforms/validate/index.ts'
 export function builtinRegistry(): Registry {
   return new Registry().register(
     httpCollectorSource,
+    fileTailSource,
     validateTransform,
     dedupeTransform,
     enrichUserAgentTransform,

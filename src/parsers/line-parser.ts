@@ -1,0 +1,66 @@
+// What parsing one line of a log file yields, and the context every format needs: where the line
+// came from (for deterministic event ids and dead letters) and the services it may use.
+import { createHash } from 'node:crypto'
+import type { ClickEvent } from '../core/event.ts'
+
+/** Where a line is: the file, its identity (device:inode), the byte offset and the 1-based line number. */
+export interface LineRef {
+  readonly file: string
+  readonly identity: string
+  readonly offset: number
+  readonly lineNumber: number
+}
+
+/** The outcome of one line: events, a line that is valid but not wanted, or one that does not parse. */
+export type LineOutcome =
+  | { readonly kind: 'events'; readonly events: ClickEvent[] }
+  | { readonly kind: 'skip'; readonly reason: string }
+  | { readonly kind: 'invalid'; readonly reason: string; readonly message: string }
+
+/** What a parser may use besides the line. */
+export interface ParseContext {
+  /** The component id stamped on events (`source_id`) and dead letters. */
+  readonly sourceId: string
+  /** Turns IP + user agent into a visitor id (keyed hash). */
+  readonly visitorOf: (ip: string, userAgent: string) => string
+  readonly now: () => number
+}
+
+/** Parses the lines of one file; some formats keep per-file state (a CSV header). */
+export interface FileParser {
+  /** True until the parser has what it needs from the file's first line (a CSV header). */
+  readonly wantsHeader: boolean
+  /** Gives the parser the file's first line; only called while `wantsHeader` is true. */
+  header(line: string): void
+  parse(line: string, ref: LineRef): LineOutcome
+}
+
+/** A format: makes a parser for each file. */
+export interface LineFormat {
+  readonly name: string
+  forFile(): FileParser
+}
+
+/**
+ * A deterministic event id for the `index`-th event of a line: a hash of the file identity, the
+ * offset and the line's text, shaped like a UUID. A line read again after a crash gets the same id (so
+ * it is recognised as a repeat); a different line at the same place (after a truncation, or a reused
+ * inode) gets another.
+ */
+export function lineEventId(ref: LineRef, line: string, index = 0): string {
+  const h = createHash('sha256')
+    .update(`${ref.identity}\n${ref.offset}\n${index}\n`)
+    .update(line)
+    .digest('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
+}
+
+/** An `invalid` outcome. */
+export function invalid(reason: string, message: string): LineOutcome {
+  return { kind: 'invalid', reason, message }
+}
+
+/** A `skip` outcome. */
+export function skip(reason: string): LineOutcome {
+  return { kind: 'skip', reason }
+}

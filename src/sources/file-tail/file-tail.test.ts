@@ -1,0 +1,188 @@
+// The file_tail source against real files in a temp directory: rotation (rename + create,
+// copy-truncate, delete + recreate), many files, fairness, partial lines, restarts from the position
+// file, dead letters with line numbers. Each scenario has an exact expected count and no duplicates.
+import assert from 'node:assert/strict'
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import { MemoryWriter, sourceConformance } from '../../../test/conformance/source-conformance.ts'
+import { testContext } from '../../../test/helpers/build-context.ts'
+import { pollUntil } from '../../../test/helpers/clickflow-process.ts'
+import type { Source } from '../../core/component.ts'
+import { fileTailSource } from './index.ts'
+
+const dirs: string[] = []
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'file-tail-'))
+  dirs.push(d)
+  return d
+}
+
+/** A source reading `name` lines (`seq-N`) as track events named after the line. */
+async function build(
+  dir: string,
+  dataDir: string,
+  glob: string,
+  extra: Record<string, unknown> = {},
+): Promise<Source> {
+  const cfg = fileTailSource.config.parse({
+    groups: [{ dir, glob }],
+    parser: { format: 'regex', pattern: '^(?<event_name>[\\w.-]+)$', constants: { event_type: 'track' } },
+    scan_interval_ms: 50,
+    ...extra,
+  })
+  return fileTailSource.build(cfg, testContext({ id: 'tail', type: 'file_tail', kind: 'source', dataDir }))
+}
+const lines = (prefix: string, from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => `${prefix}-${from + i}\n`).join('')
+async function expectNames(out: MemoryWriter, expected: number): Promise<string[]> {
+  const reached = await pollUntil(async () => out.events.length >= expected, 10_000)
+  assert.ok(reached, `only ${out.events.length} of ${expected} events arrived`)
+  await new Promise((r) => setTimeout(r, 200)) // anything extra (a duplicate) would show up now
+  const names = out.events.map((e) => e.event_name!)
+  assert.equal(names.length, expected)
+  assert.equal(new Set(names).size, expected, 'duplicates')
+  assert.equal(new Set(out.events.map((e) => e.event_id)).size, expected)
+  return names
+}
+
+describe('file_tail rotation', () => {
+  test('rename + create: the renamed file is read to its end, the new one from its start', async () => {
+    const dir = tempDir()
+    const src = await build(dir, tempDir(), '*.log')
+    const out = new MemoryWriter()
+    writeFileSync(join(dir, 'app.log'), lines('a', 0, 100))
+    await src.start(out)
+    await pollUntil(async () => out.events.length === 100, 5000)
+    appendFileSync(join(dir, 'app.log'), lines('a', 100, 50)) // written just before the rotation
+    renameSync(join(dir, 'app.log'), join(dir, 'app.log.1')) // no longer matches the glob
+    writeFileSync(join(dir, 'app.log'), lines('b', 0, 70))
+    await expectNames(out, 220)
+    await src.stop()
+  })
+
+  test('copy-truncate: a file that shrinks is read again from its start', async () => {
+    const dir = tempDir()
+    const src = await build(dir, tempDir(), 'app.log')
+    const out = new MemoryWriter()
+    writeFileSync(join(dir, 'app.log'), lines('long-line-before-truncation', 0, 120))
+    await src.start(out)
+    await pollUntil(async () => out.events.length === 120, 5000)
+    copyFileSync(join(dir, 'app.log'), join(dir, 'app.log.1'))
+    truncateSync(join(dir, 'app.log'), 0)
+    appendFileSync(join(dir, 'app.log'), lines('c', 0, 30))
+    const names = await expectNames(out, 150)
+    assert.equal(names.filter((n) => n.startsWith('c-')).length, 30)
+    await src.stop()
+  })
+
+  test('delete + recreate: both generations are read exactly once', async () => {
+    const dir = tempDir()
+    const src = await build(dir, tempDir(), '*.log')
+    const out = new MemoryWriter()
+    writeFileSync(join(dir, 'app.log'), lines('old', 0, 100))
+    await src.start(out)
+    await pollUntil(async () => out.events.length === 100, 5000)
+    unlinkSync(join(dir, 'app.log'))
+    writeFileSync(join(dir, 'app.log'), lines('new', 0, 40))
+    await expectNames(out, 140)
+    await src.stop()
+  })
+
+  test('many small files, and a huge file does not starve them', async () => {
+    const dir = tempDir()
+    const src = await build(dir, tempDir(), '*.log', { max_lines_per_file: 500 })
+    const out = new MemoryWriter()
+    writeFileSync(join(dir, 'big.log'), lines('big', 0, 30_000))
+    for (let i = 0; i < 200; i++) writeFileSync(join(dir, `small-${i}.log`), lines(`s${i}`, 0, 5))
+    await src.start(out)
+    await expectNames(out, 31_000)
+    // Every small file was finished while the big one was still being read.
+    const lastSmall = Math.max(...out.events.map((e, i) => (e.event_name!.startsWith('s') ? i : -1)))
+    assert.ok(lastSmall < 5000, `last small-file event at position ${lastSmall}`)
+    await src.stop()
+  })
+
+  test('new files are noticed within a second, even with a slow rescan', async () => {
+    const dir = tempDir()
+    const src = await build(dir, tempDir(), '*.log', { scan_interval_ms: 5000 })
+    const out = new MemoryWriter()
+    await src.start(out)
+    await new Promise((r) => setTimeout(r, 100))
+    const t0 = Date.now()
+    writeFileSync(join(dir, 'late.log'), lines('late', 0, 3))
+    await expectNames(out, 3)
+    assert.ok(Date.now() - t0 < 1000 + 200)
+    await src.stop()
+  })
+})
+
+describe('file_tail positions and lines', () => {
+  test('a partial last line waits for its newline', async () => {
+    const dir = tempDir()
+    const src = await build(dir, tempDir(), '*.log')
+    const out = new MemoryWriter()
+    writeFileSync(join(dir, 'p.log'), 'one\ntw')
+    await src.start(out)
+    await pollUntil(async () => out.events.length === 1, 5000)
+    await new Promise((r) => setTimeout(r, 150))
+    assert.equal(out.events.length, 1)
+    appendFileSync(join(dir, 'p.log'), 'o\n')
+    assert.deepEqual(await expectNames(out, 2), ['one', 'two'])
+    await src.stop()
+  })
+
+  test('a restart resumes at the stored position; unparsable lines are dead letters with line numbers', async () => {
+    const dir = tempDir()
+    const data = tempDir()
+    writeFileSync(join(dir, 'r.log'), `${lines('r', 0, 10)}bad line!\n`)
+    const first = await build(dir, data, '*.log')
+    const out1 = new MemoryWriter()
+    await first.start(out1)
+    await pollUntil(async () => out1.events.length === 10 && out1.deadLetters.length === 1, 5000)
+    await first.stop()
+    const d = out1.deadLetters[0]!
+    assert.equal(d.reason, 'no_match')
+    assert.deepEqual(JSON.parse(d.payload), {
+      file: join(dir, 'r.log'),
+      line_number: 11,
+      offset: 40,
+      line: 'bad line!',
+    })
+    appendFileSync(join(dir, 'r.log'), `${lines('r', 10, 5)}still bad\n`)
+    const second = await build(dir, data, '*.log')
+    const out2 = new MemoryWriter()
+    await second.start(out2)
+    assert.deepEqual(await expectNames(out2, 5), ['r-10', 'r-11', 'r-12', 'r-13', 'r-14'])
+    await pollUntil(async () => out2.deadLetters.length === 1, 2000)
+    assert.equal(JSON.parse(out2.deadLetters[0]!.payload).line_number, 17)
+    await second.stop()
+  })
+})
+
+{
+  const dir = tempDir()
+  let n = 0
+  sourceConformance('file_tail', {
+    make: () => build(dir, tempDir(), '*.log'),
+    async feed(_source, count) {
+      appendFileSync(join(dir, 'conf.log'), lines('conf', n, count))
+      n += count
+      // The suite owns the writer; the directory watch answers within milliseconds, this is slack.
+      await new Promise((r) => setTimeout(r, 400))
+    },
+  })
+}

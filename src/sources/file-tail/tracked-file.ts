@@ -1,0 +1,172 @@
+// One file being tailed: an open handle (so a file renamed away or deleted is still read to its end),
+// its identity, and how far it was read. Offsets move only when the caller commits them, after the
+// lines' events are durable.
+import { createHash } from 'node:crypto'
+import { type FileHandle, open } from 'node:fs/promises'
+import { type Line, splitLines } from '../../parsers/line-chunks.ts'
+import type { FileParser, LineFormat } from '../../parsers/line-parser.ts'
+import type { FilePosition } from './positions.ts'
+
+/** Bytes of a file's beginning that identify its content beside the inode. */
+const HEAD_BYTES = 256
+const CHUNK_BYTES = 256 * 1024
+
+/** The identity of a file: `device:inode`. */
+export function identityOf(st: { dev: bigint; ino: bigint }): string {
+  return `${st.dev}:${st.ino}`
+}
+
+/** Lines read from a file, not yet committed. */
+export interface ReadResult {
+  readonly lines: readonly Line[]
+  /** Offset after the last complete line read. */
+  readonly end: number
+  /** More complete lines may follow right away (the read stopped at a limit, not at the end). */
+  readonly more: boolean
+}
+
+/** A file being tailed. */
+export class TrackedFile {
+  readonly identity: string
+  path: string
+  /** Gone from its group (renamed away, deleted): read to the end, then closed and forgotten. */
+  gone = false
+  #fh: FileHandle
+  #offset: number
+  #line: number
+  #head: { hash: string; bytes: number }
+  #parser: FileParser
+  readonly #format: LineFormat
+
+  private constructor(fh: FileHandle, path: string, identity: string, format: LineFormat, pos: FilePosition) {
+    this.#fh = fh
+    this.path = path
+    this.identity = identity
+    this.#format = format
+    this.#parser = format.forFile()
+    this.#offset = pos.offset
+    this.#line = pos.line
+    this.#head = { hash: pos.head, bytes: pos.head_bytes }
+  }
+
+  /**
+   * Opens `path`; null if it vanished or is no longer `identity`. A stored position is used only if the
+   * file's first bytes still match it and the file is not shorter than it (else: read from the start).
+   */
+  static async open(
+    path: string,
+    identity: string,
+    format: LineFormat,
+    stored: FilePosition | undefined,
+    fromEnd: boolean,
+  ): Promise<{ file: TrackedFile; resumed: 'stored' | 'start' | 'end' | 'reset' } | null> {
+    let fh: FileHandle
+    try {
+      fh = await open(path, 'r')
+    } catch {
+      return null
+    }
+    const st = await fh.stat({ bigint: true })
+    if (identityOf(st) !== identity) {
+      await fh.close()
+      return null
+    }
+    const size = Number(st.size)
+    let pos: FilePosition = { path, offset: 0, line: 0, head: '', head_bytes: 0 }
+    let resumed: 'stored' | 'start' | 'end' | 'reset' = 'start'
+    if (stored) {
+      const head = stored.head_bytes > 0 ? await readHead(fh, stored.head_bytes) : ''
+      if (stored.offset <= size && head === stored.head) {
+        pos = stored
+        resumed = 'stored'
+      } else resumed = 'reset'
+    } else if (fromEnd) {
+      pos = {
+        path,
+        offset: size,
+        line: 0,
+        head: await readHead(fh, Math.min(size, HEAD_BYTES)),
+        head_bytes: Math.min(size, HEAD_BYTES),
+      }
+      resumed = 'end'
+    }
+    const file = new TrackedFile(fh, path, identity, format, pos)
+    if (pos.offset > 0 && file.#parser.wantsHeader) await file.#primeHeader()
+    return { file, resumed }
+  }
+
+  get offset(): number {
+    return this.#offset
+  }
+
+  get parser(): FileParser {
+    return this.#parser
+  }
+
+  /** The next line's 1-based number. */
+  get nextLineNumber(): number {
+    return this.#line + 1
+  }
+
+  /** True (and the file reset to its start) when it is now shorter than what was read: copy-truncate. */
+  async truncated(): Promise<boolean> {
+    const st = await this.#fh.stat()
+    if (st.size >= this.#offset) return false
+    this.#offset = 0
+    this.#line = 0
+    this.#head = { hash: '', bytes: 0 }
+    this.#parser = this.#format.forFile()
+    return true
+  }
+
+  /** Reads up to `maxLines` complete lines from the current offset. */
+  async read(maxLines: number, maxLineBytes: number): Promise<ReadResult> {
+    const size = Math.max(CHUNK_BYTES, maxLineBytes + 2)
+    const buf = Buffer.allocUnsafe(size)
+    const { bytesRead } = await this.#fh.read(buf, 0, size, this.#offset)
+    const { lines, consumed } = splitLines(buf.subarray(0, bytesRead), this.#offset, maxLineBytes, maxLines)
+    if (this.#offset === 0 && this.#head.bytes === 0 && consumed > 0) {
+      const n = Math.min(consumed, HEAD_BYTES)
+      this.#head = { hash: hashOf(buf.subarray(0, n)), bytes: n }
+    }
+    return { lines, end: this.#offset + consumed, more: lines.length === maxLines || bytesRead === size }
+  }
+
+  /** Moves the offset past `lineCount` lines ending at `end`, once they are durable. */
+  commit(end: number, lineCount: number): void {
+    this.#offset = end
+    this.#line += lineCount
+  }
+
+  /** What the position file keeps for this file. */
+  position(): FilePosition {
+    return {
+      path: this.path,
+      offset: this.#offset,
+      line: this.#line,
+      head: this.#head.hash,
+      head_bytes: this.#head.bytes,
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#fh.close()
+  }
+
+  async #primeHeader(): Promise<void> {
+    const buf = Buffer.allocUnsafe(64 * 1024)
+    const { bytesRead } = await this.#fh.read(buf, 0, buf.length, 0)
+    const first = splitLines(buf.subarray(0, bytesRead), 0, buf.length, 1).lines[0]
+    if (first) this.#parser.header(first.text)
+  }
+}
+
+function hashOf(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex')
+}
+
+async function readHead(fh: FileHandle, n: number): Promise<string> {
+  const buf = Buffer.alloc(n)
+  const { bytesRead } = await fh.read(buf, 0, n, 0)
+  return bytesRead === n ? hashOf(buf) : ''
+}
