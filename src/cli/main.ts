@@ -4,6 +4,7 @@ import { Command } from 'commander'
 import { DEFAULT_CONFIG_YAML } from '../config/default-config.ts'
 import { builtinRegistry } from '../topology/builtin-registry.ts'
 import { EXIT, parsePort, reportError } from './exit.ts'
+import { runImportCommand } from './import-command.ts'
 import { runLogInspect } from './log-inspect.ts'
 import { runLogTail } from './log-tail.ts'
 import { runLogTopics } from './log-topics.ts'
@@ -76,6 +77,27 @@ config
         process.stdout.write(`${kind.padEnd(10)} ${spec.type.padEnd(18)} ${spec.description}\n`)
     }
   })
+
+program
+  .command('import')
+  .description('Load historical log files (access logs, JSON lines, CSV) through the file_tail parsers.')
+  .argument('<files...>', 'files to import; each is remembered by identity, so a rerun resumes or skips it')
+  .option(
+    '--format <name>',
+    'combined, common, jsonl, csv or regex (default: from the extension, else combined)',
+  )
+  .option('--parser <json>', 'more parser settings as JSON, e.g. \'{"base_url":"https://shop.example"}\'')
+  .option('--source-id <id>', "source id the events carry (default: the config's first source)")
+  .option('-c, --config <file>', 'config file (default: the built-in topology)')
+  .option('--data-dir <dir>', 'data directory (default ./clickflow-data)')
+  .action(
+    async (
+      files: string[],
+      o: { format?: string; parser?: string; sourceId?: string; config?: string; dataDir?: string },
+    ) => {
+      process.exitCode = await runImportCommand(files, o, process.env)
+    },
+  )
 
 const log = program
   .command('log')

@@ -64,6 +64,12 @@ export interface Source {
 /** A running stateless transform: one event in, one outcome out. */
 export interface Transform {
   apply(event: ClickEvent): StepResult
+  /**
+   * Memory to rebuild after a restart (dedupe's recent ids): on start the pipeline hands `remember`
+   * the events of up to `records` log records before its start position, per partition. Their
+   * outcomes go nowhere; they were processed before the restart.
+   */
+  readonly warmup?: { readonly records: number; remember(event: ClickEvent): void }
 }
 
 /** How far in the log a batch reaches: next offset to read, per partition of the input topic. */

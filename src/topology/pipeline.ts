@@ -13,6 +13,7 @@ import type { ComponentMetrics, Metrics } from '../telemetry/metrics.ts'
 import type { SinkNode, TransformNode } from './graph-eval.ts'
 import { resetOffset } from './offset-reset.ts'
 import { routeBatch } from './route-batch.ts'
+import { warmUpTransforms } from './warmup.ts'
 
 /** A sink with its place in the graph. */
 export interface PipelineSink extends SinkNode {
@@ -77,6 +78,7 @@ export class Pipeline {
     const start = await log.startOffsets(topic)
     // A partition the group never committed starts at the oldest record kept: nothing to warn about.
     for (let p = 0; p < this.#partitions; p++) this.#position[p] = committed[p] ?? start[p] ?? 0
+    await warmUpTransforms(log, topic, this.#position, this.#o.transforms, this.#o.logger)
     for (const s of this.#o.sinks) {
       const stored = await s.sink.storedPosition?.(topic)
       if (!stored) continue

@@ -11,6 +11,14 @@ export const dedupeConfig = z.strictObject({
     .describe(
       'Recent event ids remembered (about 40 bytes each); an id seen among them flags the event as a duplicate.',
     ),
+  warmup_records: z
+    .number()
+    .int()
+    .min(0)
+    .default(100_000)
+    .describe(
+      "On start, ids of this many log records per partition before the pipeline's start position are remembered, so a repeat straddling a restart (a client retry, lines file_tail re-reads after a crash) is still flagged.",
+    ),
 })
 
 /** Parsed `dedupe` settings. */

@@ -24,24 +24,31 @@ export function hash53(id: string): number {
 }
 
 /** Builds the transform. */
-export function createDedupe(cfg: DedupeConfig): Transform {
+export function createDedupe(cfg: Pick<DedupeConfig, 'memory'> & Partial<DedupeConfig>): Transform {
   const ring = new Float64Array(cfg.memory)
   const seen = new Set<number>()
   let next = 0
   let filled = false
+  /** Remembers `h`; false when it was already remembered. */
+  const remember = (h: number): boolean => {
+    if (seen.has(h)) return false
+    if (filled) seen.delete(ring[next]!)
+    ring[next] = h
+    seen.add(h)
+    next = (next + 1) % ring.length
+    if (next === 0) filled = true
+    return true
+  }
   return {
     apply(e: ClickEvent) {
-      const h = hash53(e.event_id)
-      if (seen.has(h)) {
-        e.is_duplicate = true
-        return ok(e)
-      }
-      if (filled) seen.delete(ring[next]!)
-      ring[next] = h
-      seen.add(h)
-      next = (next + 1) % ring.length
-      if (next === 0) filled = true
+      if (!remember(hash53(e.event_id))) e.is_duplicate = true
       return ok(e)
+    },
+    warmup: {
+      records: Math.min(cfg.warmup_records ?? 0, cfg.memory),
+      remember: (e: ClickEvent) => {
+        remember(hash53(e.event_id))
+      },
     },
   }
 }

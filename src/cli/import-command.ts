@@ -1,0 +1,34 @@
+// The command-line side of `clickflow import`: loads the config, checks the files, runs the import
+// and prints the summary (JSON on stdout) with the exit code.
+import { loadConfig } from '../config/load.ts'
+import { ClickflowError } from '../core/errors.ts'
+import { builtinRegistry } from '../topology/builtin-registry.ts'
+import { EXIT } from './exit.ts'
+import { assertReadable, runImport } from './import.ts'
+
+/** Runs `clickflow import`; resolves with the exit code. */
+export async function runImportCommand(
+  files: readonly string[],
+  o: { format?: string; parser?: string; sourceId?: string; config?: string; dataDir?: string },
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const config = loadConfig({
+    path: o.config,
+    env,
+    registry: builtinRegistry(),
+    overrides: { dataDir: o.dataDir },
+  })
+  for (const f of files) await assertReadable(f)
+  const tally = await runImport(files, o, config, async (dataDir) => {
+    throw new ClickflowError(
+      'data_dir_locked',
+      `a clickflow is running on ${dataDir}; stop it to import, or import into it with its file_tail source`,
+    )
+  })
+  const s = tally.toJson()
+  process.stdout.write(`${JSON.stringify(s)}\n`)
+  process.stderr.write(
+    `imported ${s.imported} events from ${s.lines} lines; skipped ${s.skipped} ${JSON.stringify(s.skipped_by_reason)}; dead-lettered ${s.dead_lettered} ${JSON.stringify(s.dead_lettered_by_reason)}\n`,
+  )
+  return EXIT.ok
+}
