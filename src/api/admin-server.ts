@@ -31,6 +31,8 @@ export interface AdminServerOptions {
   readonly metricsText?: () => Promise<{ contentType: string; body: string }>
   readonly log: Logger
   readonly readiness: () => Readiness
+  /** Serves POST /api/import (`clickflow import` beside a running clickflow) when given. */
+  readonly importHandler?: (req: IncomingMessage, res: ServerResponse) => Promise<void>
 }
 
 const MAX_SQL_BODY = 256 * 1024
@@ -59,6 +61,7 @@ export class AdminServer {
       ['/metrics', new Map([['GET', this.#metrics]])],
       ['/api/sql', new Map([['POST', this.#sql]])],
     ])
+    if (options.importHandler) this.#routes.set('/api/import', new Map([['POST', options.importHandler]]))
     this.#server.on('request', (req, res) => this.#handle(req, res))
   }
 

@@ -1,15 +1,22 @@
 // The command-line side of `clickflow import`: loads the config, checks the files, runs the import
 // and prints the summary (JSON on stdout) with the exit code.
 import { loadConfig } from '../config/load.ts'
-import { ClickflowError } from '../core/errors.ts'
 import { builtinRegistry } from '../topology/builtin-registry.ts'
 import { EXIT } from './exit.ts'
 import { assertReadable, runImport } from './import.ts'
+import { handoffWriter } from './import-handoff.ts'
 
 /** Runs `clickflow import`; resolves with the exit code. */
 export async function runImportCommand(
   files: readonly string[],
-  o: { format?: string; parser?: string; sourceId?: string; config?: string; dataDir?: string },
+  o: {
+    format?: string
+    parser?: string
+    sourceId?: string
+    config?: string
+    dataDir?: string
+    adminToken?: string
+  },
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   const config = loadConfig({
@@ -19,12 +26,9 @@ export async function runImportCommand(
     overrides: { dataDir: o.dataDir },
   })
   for (const f of files) await assertReadable(f)
-  const tally = await runImport(files, o, config, async (dataDir) => {
-    throw new ClickflowError(
-      'data_dir_locked',
-      `a clickflow is running on ${dataDir}; stop it to import, or import into it with its file_tail source`,
-    )
-  })
+  // Beside a running clickflow the batches go to its admin listener, with its token if it has one.
+  const token = o.adminToken ?? (env.CLICKFLOW_ADMIN_TOKEN || undefined)
+  const tally = await runImport(files, o, config, (dataDir) => handoffWriter(dataDir, token))
   const s = tally.toJson()
   process.stdout.write(`${JSON.stringify(s)}\n`)
   process.stderr.write(

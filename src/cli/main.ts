@@ -90,10 +90,21 @@ program
   .option('--source-id <id>', "source id the events carry (default: the config's first source)")
   .option('-c, --config <file>', 'config file (default: the built-in topology)')
   .option('--data-dir <dir>', 'data directory (default ./clickflow-data)')
+  .option(
+    '--admin-token <token>',
+    'token of a running clickflow to hand the events to (or CLICKFLOW_ADMIN_TOKEN)',
+  )
   .action(
     async (
       files: string[],
-      o: { format?: string; parser?: string; sourceId?: string; config?: string; dataDir?: string },
+      o: {
+        format?: string
+        parser?: string
+        sourceId?: string
+        config?: string
+        dataDir?: string
+        adminToken?: string
+      },
     ) => {
       process.exitCode = await runImportCommand(files, o, process.env)
     },

@@ -3,6 +3,7 @@
 // sinks, and serves the store to the admin listener. `clickflow start` runs it in a worker thread.
 import { join } from 'node:path'
 import { AdminServer, type Readiness } from '../api/admin-server.ts'
+import { importHandler } from '../api/import-endpoint.ts'
 import { topologicalOrder } from '../config/graph.ts'
 import type { ClickflowConfig, ResolvedComponent } from '../config/load.ts'
 import type { Clock } from '../core/clock.ts'
@@ -14,6 +15,7 @@ import { DuckdbStore } from '../store/duckdb/duckdb-store.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import type { TransformNode } from './graph-eval.ts'
+import { logWriter } from './log-writer.ts'
 import { Pipeline, type PipelineSink } from './pipeline.ts'
 
 /** The consumer group of the built-in pipeline. */
@@ -146,6 +148,7 @@ export async function startProcessing(
       metricsText: services.metricsText,
       log: logger.child({ component: 'admin' }),
       readiness,
+      importHandler: importHandler(logWriter(log, EVENTS_TOPIC)),
     })
     await admin.start()
     cleanups.push(() => admin.stop())

@@ -2,7 +2,8 @@
 // (sources and the durable log: a 2xx waits only for the log's fsync), a worker processes (pipeline,
 // DuckDB, admin listener) on the other core. Nothing is accepted before processing is up; stop runs
 // in reverse and drains each stage.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { ClickflowConfig } from '../config/load.ts'
 import type { Clock } from '../core/clock.ts'
 import type { BuildContext, Source } from '../core/component.ts'
@@ -15,6 +16,11 @@ import type { Metrics } from '../telemetry/metrics.ts'
 import { lockDataDir } from './data-dir-lock.ts'
 import { logWriter } from './log-writer.ts'
 import { startProcessingThread } from './worker/processing-thread.ts'
+
+/** The file holding the admin URL of the clickflow running on `dataDir` (absent when none runs). */
+export function adminUrlFile(dataDir: string): string {
+  return join(dataDir, 'clickflow.admin-url')
+}
 
 /** Shared services handed to the runtime. */
 export interface RuntimeServices {
@@ -58,6 +64,9 @@ export async function startClickflow(
       await processing.stop(drainMs)
     }
     cleanups.push(() => stopProcessing(0))
+    // Where `clickflow import` finds this process's admin listener to hand its events to.
+    await writeFile(adminUrlFile(g.data_dir), processing.adminUrl)
+    cleanups.push(() => rm(adminUrlFile(g.data_dir), { force: true }))
 
     const sources: Source[] = []
     for (const c of config.sources) {

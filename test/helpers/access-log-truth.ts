@@ -63,8 +63,8 @@ export function accessLogTruth(path: string): {
       const sortable = `${day} ${rest!.slice(5, 13)}`
       if (sortable < latest) late++
       else latest = sortable
-      let entry = days.get(day)
-      if (!entry) days.set(day, (entry = { views: 0, visitors: new Set(), bots: 0 }))
+      const entry = days.get(day) ?? { views: 0, visitors: new Set<string>(), bots: 0 }
+      days.set(day, entry)
       entry.views++
       entry.visitors.add(`${ip}\n${ua === '-' ? '' : ua}`)
       if (ua !== '-' && isbot(ua)) entry.bots++

@@ -18,7 +18,7 @@ import { after, describe, test } from 'node:test'
 import { MemoryWriter, sourceConformance } from '../../../test/conformance/source-conformance.ts'
 import { testContext } from '../../../test/helpers/build-context.ts'
 import { pollUntil } from '../../../test/helpers/clickflow-process.ts'
-import type { Source } from '../../core/component.ts'
+import type { EventWriter, Source } from '../../core/component.ts'
 import { fileTailSource } from './index.ts'
 
 const dirs: string[] = []
@@ -170,6 +170,35 @@ describe('file_tail positions and lines', () => {
     await pollUntil(async () => out2.deadLetters.length === 1, 2000)
     assert.equal(JSON.parse(out2.deadLetters[0]!.payload).line_number, 17)
     await second.stop()
+  })
+})
+
+describe('file_tail crash window', () => {
+  test('lines appended but not yet in the position file are read again with the same event ids', async () => {
+    const dir = tempDir()
+    const data = tempDir()
+    writeFileSync(join(dir, 'w.log'), lines('w', 0, 20))
+    // The log takes the events, then the process "dies" before the position file is written.
+    const durable: string[] = []
+    const crashing: EventWriter = {
+      write: async (events) => {
+        durable.push(...events.map((e) => e.event_id))
+        return new Promise<void>(() => {})
+      },
+      deadLetter: async () => {},
+    }
+    const doomed = await build(dir, data, '*.log')
+    await doomed.start(crashing)
+    await pollUntil(async () => durable.length === 20, 5000)
+    const restarted = await build(dir, data, '*.log')
+    const out = new MemoryWriter()
+    await restarted.start(out)
+    await expectNames(out, 20)
+    assert.deepEqual(
+      out.events.map((e) => e.event_id),
+      durable,
+    )
+    await restarted.stop()
   })
 })
 
