@@ -134,7 +134,7 @@ async function importFile(
       progress[identity] = { path: file, offset: end, line: lineNo, head: '', head_bytes: 0 }
       await savePositions(progressFile, progress)
     }
-    if (offset > 0 && parser.wantsHeader) {
+    if (offset > 0 && parser.hasHeader) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
       const first = splitLines(buf.subarray(0, bytesRead), 0, buf.length, 1).lines[0]
       if (first) parser.header(first.text)
@@ -154,7 +154,7 @@ async function importFile(
       for (const line of lines) {
         lineNo++
         tally.lines++
-        if (parser.wantsHeader && line.offset === 0) {
+        if (parser.hasHeader && line.offset === 0) {
           parser.header(line.text)
           continue
         }

@@ -3,7 +3,7 @@
 // assets) come from the format settings, and what is left out is a `skip` with its reason.
 import { isbot } from 'isbot'
 import { emptyEvent } from '../core/event.ts'
-import { applyPageUrl } from '../sources/http-collector/page-url.ts'
+import { applyPageUrl } from '../core/page-url.ts'
 import type { FormatConfig } from './format-config.ts'
 import {
   type FileParser,
@@ -122,6 +122,6 @@ export function accessLogFormat(cfg: AccessLogConfig, ctx: ParseContext): LineFo
     }
     return { kind: 'events', events: [e] }
   }
-  const parser: FileParser = { wantsHeader: false, header: () => {}, parse }
+  const parser: FileParser = { hasHeader: false, header: () => {}, parse }
   return { name: cfg.format, forFile: () => parser }
 }

@@ -58,9 +58,7 @@ export function csvFormat(cfg: CsvConfig, ctx: ParseContext): LineFormat {
     forFile(): FileParser {
       let columns: readonly string[] | null = cfg.columns ?? null
       return {
-        get wantsHeader() {
-          return columns === null
-        },
+        hasHeader: cfg.columns === undefined,
         header(line: string) {
           columns = splitCsvLine(line, cfg.delimiter) ?? []
         },

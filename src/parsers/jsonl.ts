@@ -16,7 +16,7 @@ type JsonlConfig = Extract<FormatConfig, { format: 'jsonl' }>
 /** The `jsonl` format. */
 export function jsonlFormat(cfg: JsonlConfig, ctx: ParseContext): LineFormat {
   const parser: FileParser = {
-    wantsHeader: false,
+    hasHeader: false,
     header: () => {},
     parse(line: string, ref: LineRef) {
       let value: unknown

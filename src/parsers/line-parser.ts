@@ -28,9 +28,11 @@ export interface ParseContext {
 
 /** Parses the lines of one file; some formats keep per-file state (a CSV header). */
 export interface FileParser {
-  /** True until the parser has what it needs from the file's first line (a CSV header). */
-  readonly wantsHeader: boolean
-  /** Gives the parser the file's first line; only called while `wantsHeader` is true. */
+  /**
+   * The file's first line is a header (CSV without configured columns): it is handed to `header`,
+   * not parsed, and handed again whenever the file is read anew (a restart, a retried round).
+   */
+  readonly hasHeader: boolean
   header(line: string): void
   parse(line: string, ref: LineRef): LineOutcome
 }

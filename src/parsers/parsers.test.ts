@@ -26,7 +26,7 @@ function parse(cfg: Record<string, unknown>, lines: string[]): LineOutcome[] {
   const f = buildFormat(formatConfig.parse(cfg) as FormatConfig, ctx).forFile()
   const out: LineOutcome[] = []
   lines.forEach((l, i) => {
-    if (f.wantsHeader) f.header(l)
+    if (f.hasHeader && i === 0) f.header(l)
     else out.push(f.parse(l, ref(i * 100, i + 1)))
   })
   return out

@@ -1,7 +1,7 @@
 // Turns one input record (a JSON object, a CSV row, a regex match) into an event through a field
 // mapping, for the jsonl, csv and regex formats. Problems become `invalid` outcomes, never throws.
 import { EVENT_TYPES, type EventType, emptyEvent, type JsonValue } from '../core/event.ts'
-import { applyPageUrl } from '../sources/http-collector/page-url.ts'
+import { applyPageUrl } from '../core/page-url.ts'
 import { MAPPABLE_FIELDS, type MappableField } from './format-config.ts'
 import { invalid, type LineOutcome, type ParseContext } from './line-parser.ts'
 import { parseTimeValue } from './time.ts'

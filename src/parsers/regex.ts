@@ -17,7 +17,7 @@ type RegexConfig = Extract<FormatConfig, { format: 'regex' }>
 export function regexFormat(cfg: RegexConfig, ctx: ParseContext): LineFormat {
   const pattern = new RegExp(cfg.pattern)
   const parser: FileParser = {
-    wantsHeader: false,
+    hasHeader: false,
     header: () => {},
     parse(line: string, ref: LineRef) {
       const m = pattern.exec(line)

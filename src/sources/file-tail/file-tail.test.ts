@@ -89,6 +89,25 @@ describe('file_tail rotation', () => {
     await src.stop()
   })
 
+  test('copy-truncate while stopped, refilled past the old offset: the new content is read whole', async () => {
+    const dir = tempDir()
+    const data = tempDir()
+    writeFileSync(join(dir, 'app.log'), lines('first', 0, 50))
+    const first = await build(dir, data, 'app.log')
+    const out1 = new MemoryWriter()
+    await first.start(out1)
+    await expectNames(out1, 50)
+    await first.stop()
+    truncateSync(join(dir, 'app.log'), 0) // same inode, and more bytes than before by restart time
+    appendFileSync(join(dir, 'app.log'), lines('second-generation', 0, 80))
+    const second = await build(dir, data, 'app.log')
+    const out2 = new MemoryWriter()
+    await second.start(out2)
+    const names = await expectNames(out2, 80)
+    assert.ok(names.every((n) => n.startsWith('second-generation-')))
+    await second.stop()
+  })
+
   test('delete + recreate: both generations are read exactly once', async () => {
     const dir = tempDir()
     const src = await build(dir, tempDir(), '*.log')
@@ -169,6 +188,37 @@ describe('file_tail positions and lines', () => {
     assert.deepEqual(await expectNames(out2, 5), ['r-10', 'r-11', 'r-12', 'r-13', 'r-14'])
     await pollUntil(async () => out2.deadLetters.length === 1, 2000)
     assert.equal(JSON.parse(out2.deadLetters[0]!.payload).line_number, 17)
+    await second.stop()
+  })
+})
+
+describe('file_tail csv', () => {
+  test('the header is read again after a restart, and never stored as a row', async () => {
+    const dir = tempDir()
+    const data = tempDir()
+    const csv = async () => {
+      const cfg = fileTailSource.config.parse({
+        groups: [{ dir, glob: '*.csv' }],
+        parser: { format: 'csv', constants: { event_type: 'track' } },
+        scan_interval_ms: 50,
+      })
+      return fileTailSource.build(
+        cfg,
+        testContext({ id: 'tail', type: 'file_tail', kind: 'source', dataDir: data }),
+      )
+    }
+    writeFileSync(join(dir, 'e.csv'), 'event_name,visitor_id\nsignup,v1\nlogin,v2\n')
+    const first = await csv()
+    const out1 = new MemoryWriter()
+    await first.start(out1)
+    assert.deepEqual(await expectNames(out1, 2), ['signup', 'login'])
+    await first.stop()
+    appendFileSync(join(dir, 'e.csv'), 'logout,v3\n')
+    const second = await csv()
+    const out2 = new MemoryWriter()
+    await second.start(out2)
+    assert.deepEqual(await expectNames(out2, 1), ['logout'])
+    assert.equal(out2.events[0]!.visitor_id, 'v3')
     await second.stop()
   })
 })

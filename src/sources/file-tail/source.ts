@@ -134,7 +134,7 @@ export class FileTail implements Source {
           )
           continue
         }
-        if (file.parser.wantsHeader && line.offset === 0) {
+        if (file.parser.hasHeader && line.offset === 0) {
           file.parser.header(line.text)
           continue
         }

@@ -91,7 +91,7 @@ export class TrackedFile {
       resumed = 'end'
     }
     const file = new TrackedFile(fh, path, identity, format, pos)
-    if (pos.offset > 0 && file.#parser.wantsHeader) await file.#primeHeader()
+    if (pos.offset > 0 && file.#parser.hasHeader) await file.#primeHeader()
     return { file, resumed }
   }
 
@@ -108,10 +108,19 @@ export class TrackedFile {
     return this.#line + 1
   }
 
-  /** True (and the file reset to its start) when it is now shorter than what was read: copy-truncate. */
+  /**
+   * True (and the file reset to its start) when it was truncated (copy-truncate): it is shorter than
+   * what was read, or its first bytes changed (truncated and written past the old offset before this
+   * round noticed).
+   */
   async truncated(): Promise<boolean> {
     const st = await this.#fh.stat()
-    if (st.size >= this.#offset) return false
+    const shrank = st.size < this.#offset
+    if (
+      !shrank &&
+      (this.#head.bytes === 0 || (await readHead(this.#fh, this.#head.bytes)) === this.#head.hash)
+    )
+      return false
     this.#offset = 0
     this.#line = 0
     this.#head = { hash: '', bytes: 0 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sampleEvent } from '../../../test/conformance/sink-conformance.ts'
 import { transformConformance } from '../../../test/conformance/transform-conformance.ts'
-import { applyPageUrl } from '../../sources/http-collector/page-url.ts'
+import { applyPageUrl } from '../../core/page-url.ts'
 import { createEnrichReferrer } from './transform.ts'
 
 transformConformance('enrich_referrer', async () => createEnrichReferrer({ internal_hosts: [] }))

@@ -9,9 +9,9 @@ import {
   type JsonValue,
 } from '../../../core/event.ts'
 import { uuidv7 } from '../../../core/ids.ts'
+import { applyPageUrl } from '../../../core/page-url.ts'
 import { jsonDepth } from '../../../http/read-body.ts'
 import { correctSkew, MAX_FUTURE_MS, parseClientTime } from '../client-time.ts'
-import { applyPageUrl } from '../page-url.ts'
 import type { Rejection } from '../route.ts'
 
 /** What the request carried, besides its body. */

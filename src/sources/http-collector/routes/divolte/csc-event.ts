@@ -6,8 +6,8 @@
 // missing or unreadable) is kept and flagged corrupt, as Divolte does, never dropped.
 import { type ClickEvent, emptyEvent, type JsonValue } from '../../../../core/event.ts'
 import { uuidv7 } from '../../../../core/ids.ts'
+import { applyPageUrl } from '../../../../core/page-url.ts'
 import { MAX_FUTURE_MS, parseClientTime } from '../../client-time.ts'
-import { applyPageUrl } from '../../page-url.ts'
 import type { Rejection } from '../../route.ts'
 import { parseBase36, parseBase36Int } from './base36.ts'
 import { checksumMatches } from './checksum.ts'

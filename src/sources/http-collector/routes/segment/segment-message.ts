@@ -4,9 +4,9 @@ import { isIP } from 'node:net'
 import type { ClickEvent, EventType, JsonValue } from '../../../../core/event.ts'
 import { emptyEvent } from '../../../../core/event.ts'
 import { uuidv7 } from '../../../../core/ids.ts'
+import { applyPageUrl } from '../../../../core/page-url.ts'
 import { jsonDepth } from '../../../../http/read-body.ts'
 import { correctSkew, MAX_FUTURE_MS, parseClientTime } from '../../client-time.ts'
-import { applyPageUrl } from '../../page-url.ts'
 
 /** The Segment calls and the event type each becomes. */
 export const SEGMENT_TYPES: Readonly<Record<string, EventType>> = {

@@ -1,5 +1,6 @@
-// Filling an event's page fields from a page URL; shared by every protocol route.
-import type { ClickEvent } from '../../core/event.ts'
+// Filling an event's page fields from a page URL; shared by the collector's protocol routes and the
+// log file parsers.
+import type { ClickEvent } from './event.ts'
 
 /** Parses an absolute URL, or null when it is not one. */
 export function tryUrl(value: string): URL | null {
