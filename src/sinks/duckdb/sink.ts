@@ -59,7 +59,7 @@ export class DuckdbSink implements Sink {
         this.#ctx.metrics.discarded('duplicate', batch.events.length - events.length)
       if (events.length > 0) {
         const a = await c.createAppender('events')
-        for (const e of events) this.#appendEvent(a, e)
+        this.#appendEvent(a, events)
         a.flushSync()
         a.closeSync()
       }
