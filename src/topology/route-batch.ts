@@ -30,16 +30,19 @@ export function routeBatch(
 ): RoutedBatch {
   // Group records by the set of sinks that still need them (one group when nothing is skipped).
   const groups = new Map<string, { sinks: string[]; records: LogRecord[] }>()
-  for (const r of records) {
-    const needs = sinks.filter((s) => r.offset >= (skips.get(s.id)?.[r.partition] ?? 0)).map((s) => s.id)
-    const key = needs.join('\u0000')
-    let g = groups.get(key)
-    if (!g) {
-      g = { sinks: needs, records: [] }
-      groups.set(key, g)
+  // Usually no sink is ahead: one group of everything, without a per-record filter and key.
+  if (skips.size === 0) groups.set('', { sinks: sinks.map((s) => s.id), records: [...records] })
+  else
+    for (const r of records) {
+      const needs = sinks.filter((s) => r.offset >= (skips.get(s.id)?.[r.partition] ?? 0)).map((s) => s.id)
+      const key = needs.join('\u0000')
+      let g = groups.get(key)
+      if (!g) {
+        g = { sinks: needs, records: [] }
+        groups.set(key, g)
+      }
+      g.records.push(r)
     }
-    g.records.push(r)
-  }
   const events = new Map<string, ClickEvent[]>(sinks.map((s) => [s.id, []]))
   const deadLetters = new Map<string, DeadLetter[]>(sinks.map((s) => [s.id, []]))
   const allDeadLetters: DeadLetter[] = []

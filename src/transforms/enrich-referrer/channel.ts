@@ -64,13 +64,38 @@ const PAID_MEDIUM =
 const SOCIAL_MEDIUM = /^(social|social-network|social_network|social-media|sm)$/
 const EMAIL_MEDIUM = /^(e-?mail|newsletter)$/
 
-function matches(host: string, list: readonly string[]): boolean {
+/** A host list entry with its dotted form computed once (building it per event was garbage). */
+interface Entry {
+  readonly entry: string
+  readonly dotted: string
+  readonly prefix: boolean
+  readonly mail: boolean
+}
+
+function entries(list: readonly string[]): readonly Entry[] {
+  return list.map((entry) => ({
+    entry,
+    dotted: `.${entry}`,
+    prefix: entry.endsWith('.'),
+    mail: entry.startsWith('mail.'),
+  }))
+}
+
+const SEARCH_HOSTS = entries(SEARCH)
+const SOCIAL_HOSTS = entries(SOCIAL)
+const MAIL_HOSTS = entries(MAIL)
+
+function matches(host: string, list: readonly Entry[]): boolean {
   const h = host.startsWith('www.') ? host.slice(4) : host
-  return list.some((entry) =>
-    entry.endsWith('.')
-      ? h.startsWith(entry) || h.includes(`.${entry}`)
-      : h === entry || h.endsWith(`.${entry}`) || (entry.startsWith('mail.') && h.startsWith(entry)),
-  )
+  for (const { entry, dotted, prefix, mail } of list) {
+    if (
+      prefix
+        ? h.startsWith(entry) || h.includes(dotted)
+        : h === entry || h.endsWith(dotted) || (mail && h.startsWith(entry))
+    )
+      return true
+  }
+  return false
 }
 
 /** What the classification looks at. */
@@ -90,10 +115,14 @@ export function classifyChannel(i: ChannelInput): Channel {
   if (ref && i.pageHost && ref === i.pageHost.toLowerCase() && !medium && !source && !i.clickIdType)
     return 'internal'
   if (i.clickIdType || PAID_MEDIUM.test(medium)) return 'paid'
-  if (EMAIL_MEDIUM.test(medium) || /(^|[^a-z])e-?mail|newsletter/.test(source) || (ref && matches(ref, MAIL)))
+  if (
+    EMAIL_MEDIUM.test(medium) ||
+    /(^|[^a-z])e-?mail|newsletter/.test(source) ||
+    (ref && matches(ref, MAIL_HOSTS))
+  )
     return 'email'
-  if (SOCIAL_MEDIUM.test(medium) || (ref && matches(ref, SOCIAL))) return 'social'
-  if (medium === 'organic' || (ref && matches(ref, SEARCH))) return 'search'
+  if (SOCIAL_MEDIUM.test(medium) || (ref && matches(ref, SOCIAL_HOSTS))) return 'social'
+  if (medium === 'organic' || (ref && matches(ref, SEARCH_HOSTS))) return 'search'
   if (ref || medium || source) return 'referral'
   return 'direct'
 }
