@@ -2,6 +2,7 @@
 // drift from what the loader accepts.
 import { z } from 'zod'
 import type { Registry } from '../core/registry.ts'
+import { formatConfig } from '../parsers/format-config.ts'
 import { apiSchema, logSchema, pipelineSchema, storeSchema } from './schema.ts'
 
 interface JsonSchemaProp {
@@ -77,6 +78,15 @@ export function renderConfigReference(registry: Registry): string {
       if (kind !== 'source') out.push('Also takes `inputs`: a non-empty list of source or transform ids.', '')
       out.push(table(spec.config), '')
     }
+  }
+  out.push(
+    '## Log formats',
+    '',
+    'The `parser` of a `file_tail` source, and `clickflow import --format F --parser JSON`: `format` picks one of these.',
+    '',
+  )
+  for (const option of formatConfig.options) {
+    out.push(`### \`format: ${option.shape.format.value}\``, '', table(option), '')
   }
   return `${out.join('\n').trimEnd()}\n`
 }

@@ -3,6 +3,7 @@
 // assets) come from the format settings, and what is left out is a `skip` with its reason.
 import { isbot } from 'isbot'
 import { emptyEvent } from '../core/event.ts'
+import { Lru } from '../core/lru.ts'
 import { applyPageUrl } from '../core/page-url.ts'
 import type { FormatConfig } from './format-config.ts'
 import {
@@ -88,6 +89,16 @@ export function accessLogFormat(cfg: AccessLogConfig, ctx: ParseContext): LineFo
   const methods = new Set(cfg.methods)
   const assets = new Set(cfg.exclude_extensions)
   const base = cfg.base_url.replace(/\/+$/, '')
+  // isbot runs a long regular expression; a log holds few distinct user agents, so remember them.
+  const bots = new Lru<string, boolean>(10_000)
+  const isBot = (ua: string): boolean => {
+    let b = bots.get(ua)
+    if (b === undefined) {
+      b = isbot(ua)
+      bots.set(ua, b)
+    }
+    return b
+  }
   const parse = (line: string, ref: LineRef): LineOutcome => {
     const f = splitAccessLine(line, cfg.format)
     if (!f) return invalid('unparsable_line', `not a ${cfg.format} log format line`)
@@ -111,7 +122,7 @@ export function accessLogFormat(cfg: AccessLogConfig, ctx: ParseContext): LineFo
     e.ip = f.ip
     e.referrer = f.referrer
     e.user_agent = f.userAgent
-    e.is_bot = f.userAgent !== null && isbot(f.userAgent)
+    e.is_bot = f.userAgent !== null && isBot(f.userAgent)
     const cookie = cfg.visitor_cookie && f.extra ? cookieValue(f.extra, cfg.visitor_cookie) : null
     e.visitor_id = cookie ?? ctx.visitorOf(f.ip, f.userAgent ?? '')
     if (f.user !== null) e.user_id = f.user

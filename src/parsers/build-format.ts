@@ -2,6 +2,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { Lru } from '../core/lru.ts'
 import { accessLogFormat } from './access-log.ts'
 import { csvFormat } from './csv.ts'
 import type { FormatConfig } from './format-config.ts'
@@ -47,6 +48,15 @@ export async function visitorHasher(keyFile: string): Promise<(ip: string, userA
     await unlink(tmp)
     key = (await readFile(keyFile, 'utf8')).trim()
   }
-  return (ip, userAgent) =>
-    createHmac('sha256', key).update(`${ip}\n${userAgent}`).digest('base64url').slice(0, 22)
+  // One HMAC per line costs as much as parsing it; a visitor's lines come together, so a cache hits.
+  const cache = new Lru<string, string>(50_000)
+  return (ip, userAgent) => {
+    const input = `${ip}\n${userAgent}`
+    let id = cache.get(input)
+    if (id === undefined) {
+      id = createHmac('sha256', key).update(input).digest('base64url').slice(0, 22)
+      cache.set(input, id)
+    }
+    return id
+  }
 }

@@ -27,7 +27,7 @@ const mappingShape = {
     .partialRecord(z.enum(MAPPABLE_FIELDS), z.string().min(1))
     .default({})
     .describe(
-      'Event field -> input field (dot path, e.g. `user.id`). An event field not listed reads the input field of the same name.',
+      'Event field -> input field (dot path, e.g. `user.id`). Event fields: event_type, event_name, event_time (epoch s/ms, ISO 8601 or Apache time), visitor_id, user_id, session_id, page_view_id, url, referrer, title, site, user_agent, ip. One not listed reads the input field of the same name.',
     ),
   constants: z
     .partialRecord(z.enum(MAPPABLE_FIELDS), z.string())
@@ -98,10 +98,10 @@ const accessLogShape = {
 
 /** Schema of the `format` setting: a format name and its options. */
 export const formatConfig = z.discriminatedUnion('format', [
-  z.strictObject({ format: z.literal('combined'), ...accessLogShape }),
-  z.strictObject({ format: z.literal('common'), ...accessLogShape }),
+  z.strictObject({ format: z.literal('combined').describe('The format name.'), ...accessLogShape }),
+  z.strictObject({ format: z.literal('common').describe('The format name.'), ...accessLogShape }),
   z.strictObject({
-    format: z.literal('jsonl'),
+    format: z.literal('jsonl').describe('The format name.'),
     ...mappingShape,
     explode: z
       .string()
@@ -112,7 +112,7 @@ export const formatConfig = z.discriminatedUnion('format', [
       ),
   }),
   z.strictObject({
-    format: z.literal('csv'),
+    format: z.literal('csv').describe('The format name.'),
     ...mappingShape,
     delimiter: z.string().length(1).default(',').describe('Field separator.'),
     columns: z
@@ -121,7 +121,7 @@ export const formatConfig = z.discriminatedUnion('format', [
       .describe('Column names; default: the first line of each file is the header.'),
   }),
   z.strictObject({
-    format: z.literal('regex'),
+    format: z.literal('regex').describe('The format name.'),
     ...mappingShape,
     pattern: z
       .string()
