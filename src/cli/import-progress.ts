@@ -32,15 +32,15 @@ export class ImportTally {
   }
 }
 
-/** Redraws one stderr line at most every `everyMs`: only on a terminal, else one line per file. */
+/** Redraws one stderr line on a terminal (4 times a second); elsewhere (logs) writes one every 2 s. */
 export class ProgressLine {
   readonly #start = Date.now()
-  #last = 0
+  #last = Date.now()
   readonly #tty = process.stderr.isTTY === true
 
   update(file: string, lines: number, doneBytes: number, totalBytes: number, final = false): void {
     const now = Date.now()
-    if (!final && (!this.#tty || now - this.#last < 250)) return
+    if (!final && now - this.#last < (this.#tty ? 250 : 2000)) return
     this.#last = now
     const secs = Math.max(0.001, (now - this.#start) / 1000)
     const rate = Math.round(lines / secs)
