@@ -37,6 +37,8 @@ export class TrackedFile {
   #head: { hash: string; bytes: number }
   #parser: FileParser
   readonly #format: LineFormat
+  /** The size at the last `truncated()` check; reads only happen when it is past the offset. */
+  #size = Number.POSITIVE_INFINITY
 
   private constructor(fh: FileHandle, path: string, identity: string, format: LineFormat, pos: FilePosition) {
     this.#fh = fh
@@ -115,6 +117,7 @@ export class TrackedFile {
    */
   async truncated(): Promise<boolean> {
     const st = await this.#fh.stat()
+    this.#size = st.size
     const shrank = st.size < this.#offset
     if (
       !shrank &&
@@ -130,6 +133,8 @@ export class TrackedFile {
 
   /** Reads up to `maxLines` complete lines from the current offset. */
   async read(maxLines: number, maxLineBytes: number): Promise<ReadResult> {
+    // An idle file (nothing past the offset at the last stat) costs no read and no buffer.
+    if (this.#size <= this.#offset) return { lines: [], end: this.#offset, more: false }
     const size = Math.max(CHUNK_BYTES, maxLineBytes + 2)
     const buf = Buffer.allocUnsafe(size)
     const { bytesRead } = await this.#fh.read(buf, 0, size, this.#offset)
