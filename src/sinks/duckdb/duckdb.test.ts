@@ -8,6 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { sampleEvent, sinkConformance } from '../../../test/conformance/sink-conformance.ts'
 import { ManualClock } from '../../core/clock.ts'
 import type { BuildContext } from '../../core/component.ts'
+import { SinkError } from '../../core/errors.ts'
 import { openDatabase } from '../../store/duckdb/database.ts'
 import { createLogger } from '../../telemetry/logger.ts'
 import { Metrics } from '../../telemetry/metrics.ts'
@@ -80,4 +81,26 @@ test('duckdb sink stores the contract columns with their types', async () => {
     'pro',
     true,
   ])
+})
+
+test('a batch with a required value missing is refused for good, and the next batch is stored', async () => {
+  const sink = await make()
+  const bad = sampleEvent('no-source')
+  ;(bad as unknown as Record<string, unknown>).source_id = null
+  const ctx = (offset: number) => ({
+    signal: new AbortController().signal,
+    position: { topic: 'events', offsets: { 0: offset } },
+  })
+  await assert.rejects(sink.write({ events: [sampleEvent('fine'), bad], deadLetters: [] }, ctx(2)), (err) => {
+    assert.ok(err instanceof SinkError)
+    assert.equal(err.retryable, false)
+    return true
+  })
+  await sink.write({ events: [sampleEvent('next')], deadLetters: [] }, ctx(3))
+  assert.deepEqual(await sink.storedPosition?.('events'), { topic: 'events', offsets: { 0: 3 } })
+  await sink.close()
+  assert.deepEqual(
+    (await query('SELECT event_id FROM events')).map((r) => r[0]),
+    ['next'],
+  )
 })

@@ -7,8 +7,12 @@ import type { Database } from '../../store/duckdb/database.ts'
 import type { DuckdbSinkConfig } from './config.ts'
 import { appendDeadLetter, type EventAppender } from './encode.ts'
 
-/** DuckDB errors that repeating cannot fix: the batch itself is at fault. */
-const PERMANENT = /^(Conversion|Constraint|Invalid Input|Binder|Parser) Error/
+/**
+ * DuckDB errors that repeating cannot fix: the batch itself is at fault. The appender reports a
+ * missing required value as "Failed to append: NOT NULL constraint failed: ...", without the
+ * "Constraint Error" prefix, which made such a batch retried forever.
+ */
+const PERMANENT = /^(Conversion|Constraint|Invalid Input|Binder|Parser) Error|NOT NULL constraint failed/
 
 function quote(s: string): string {
   return `'${s.replaceAll("'", "''")}'`
