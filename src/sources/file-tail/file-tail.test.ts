@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import {
   appendFileSync,
   copyFileSync,
+  mkdirSync,
   mkdtempSync,
   renameSync,
   rmSync,
@@ -189,6 +190,48 @@ describe('file_tail positions and lines', () => {
     await pollUntil(async () => out2.deadLetters.length === 1, 2000)
     assert.equal(JSON.parse(out2.deadLetters[0]!.payload).line_number, 17)
     await second.stop()
+  })
+})
+
+describe('file_tail starting points', () => {
+  test('read_from end skips what files hold at start, not files that appear later (or in a later directory)', async () => {
+    const dir = tempDir()
+    const later = join(dir, 'later')
+    writeFileSync(join(dir, 'old.log'), lines('old', 0, 10))
+    const cfg = fileTailSource.config.parse({
+      groups: [
+        { dir, glob: '*.log' },
+        { dir: later, glob: '*.log' },
+      ],
+      parser: { format: 'regex', pattern: '^(?<event_name>[\\w.-]+)$', constants: { event_type: 'track' } },
+      scan_interval_ms: 100,
+      read_from: 'end',
+    })
+    const data = tempDir()
+    const src = await fileTailSource.build(
+      cfg,
+      testContext({ id: 'tail', type: 'file_tail', kind: 'source', dataDir: data }),
+    )
+    const out = new MemoryWriter()
+    await src.start(out)
+    await new Promise((r) => setTimeout(r, 300))
+    appendFileSync(join(dir, 'old.log'), lines('new', 0, 3))
+    mkdirSync(later)
+    // A file that appears after the start is new (a rotation's fresh file): read from its beginning.
+    writeFileSync(join(later, 'x.log'), lines('x', 0, 2))
+    const names = await expectNames(out, 5)
+    assert.deepEqual(names.sort(), ['new-0', 'new-1', 'new-2', 'x-0', 'x-1'])
+    await src.stop()
+    // Lines written while stopped are not skipped on restart: the end position was stored.
+    appendFileSync(join(dir, 'old.log'), lines('while-down', 0, 2))
+    const again = await fileTailSource.build(
+      cfg,
+      testContext({ id: 'tail', type: 'file_tail', kind: 'source', dataDir: data }),
+    )
+    const out2 = new MemoryWriter()
+    await again.start(out2)
+    assert.deepEqual(await expectNames(out2, 2), ['while-down-0', 'while-down-1'])
+    await again.stop()
   })
 })
 

@@ -27,6 +27,8 @@ export class FileTail implements Source {
   #out: EventWriter | null = null
   #loop: Promise<void> | null = null
   #stopping = false
+  /** The first scan is done: files found from now on appeared while running. */
+  #scanned = false
   #wake: (() => void) | null = null
   #woken = false
   readonly #watchers: FSWatcher[] = []
@@ -113,7 +115,8 @@ export class FileTail implements Source {
 
   /** One round; true when some file has more lines ready. */
   async #round(): Promise<boolean> {
-    await this.#scan()
+    // A file opened at its end (`read_from: end`) has a position before any line is read: keep it.
+    const opened = await this.#scan()
     const events: ClickEvent[] = []
     const dead: DeadLetter[] = []
     const commits: { file: TrackedFile; end: number; lines: number }[] = []
@@ -167,7 +170,7 @@ export class FileTail implements Source {
         forgot = true
       }
     }
-    if (lineCount > 0 || forgot) await this.#savePositions()
+    if (lineCount > 0 || forgot || opened) await this.#savePositions()
     return more
   }
 
@@ -191,8 +194,9 @@ export class FileTail implements Source {
     }
   }
 
-  /** Lists the groups' files: opens new ones, follows renames, marks vanished ones as gone. */
-  async #scan(): Promise<void> {
+  /** Lists the groups' files: opens new ones, follows renames, marks vanished ones as gone. True when it opened one. */
+  async #scan(): Promise<boolean> {
+    let opened = false
     const seen = new Map<string, string>()
     for (const g of this.#groups) {
       let names: string[]
@@ -219,21 +223,21 @@ export class FileTail implements Source {
     }
     for (const [id, path] of seen) {
       if (this.#files.has(id)) continue
-      const opened = await TrackedFile.open(
-        path,
-        id,
-        this.#format,
-        this.#stored[id],
-        this.#cfg.read_from === 'end',
-      )
-      if (!opened) continue
-      if (opened.resumed === 'reset')
+      // `read_from: end` is for what the files held when we started; a file that appears later is
+      // new (a rotation's fresh file) and is read from its beginning, or its first lines would be lost.
+      const fromEnd = this.#cfg.read_from === 'end' && !this.#scanned
+      const file = await TrackedFile.open(path, id, this.#format, this.#stored[id], fromEnd)
+      if (!file) continue
+      if (file.resumed === 'reset')
         this.#ctx.log.info(
           { file: path },
           'stored position does not fit the file (new content): reading from the start',
         )
-      this.#files.set(id, opened.file)
+      this.#files.set(id, file.file)
+      opened = true
     }
+    this.#scanned = true
+    return opened
   }
 
   async #savePositions(): Promise<void> {
