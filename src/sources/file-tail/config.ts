@@ -28,7 +28,9 @@ export const fileTailConfig = z.strictObject({
   read_from: z
     .enum(['beginning', 'end'])
     .default('beginning')
-    .describe('Where to start in a file with no stored position (`end`: only lines written from now on).'),
+    .describe(
+      'Where to start in a file with no stored position, among those present at start (`end`: only lines written from now on); files that appear later are always read from their beginning.',
+    ),
   scan_interval_ms: z
     .number()
     .int()
