@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { sampleEvent } from '../../test/conformance/sink-conformance.ts'
+import { buildTestDuckdbSink } from '../../test/helpers/build-context.ts'
 import { ManualClock } from '../core/clock.ts'
 import type { Sink, SinkBatch } from '../core/component.ts'
 import { SinkError } from '../core/errors.ts'
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
-import { deadLetterRecord, EVENTS_TOPIC, eventRecord } from '../log/envelope.ts'
+import { deadLetterRecord, decodeEnvelope, EVENTS_TOPIC, eventRecord } from '../log/envelope.ts'
 import { SegmentLog } from '../log/segment-log/segment-log.ts'
-import { duckdbSink } from '../sinks/duckdb/index.ts'
 import { openDatabase } from '../store/duckdb/database.ts'
 import { createLogger } from '../telemetry/logger.ts'
 import { Metrics } from '../telemetry/metrics.ts'
@@ -217,24 +217,13 @@ describe('Pipeline', () => {
       ids.map((id) => eventRecord(sampleEvent(id))),
     )
     const path = join(dir, 'db.duckdb')
-    const m = new Metrics({ defaultMetrics: false })
-    const build = () =>
-      duckdbSink.build(duckdbSink.config.parse({}), {
-        id: 'store',
-        type: 'duckdb',
-        log: logger,
-        metrics: m.component('store', 'duckdb', 'sink'),
-        registry: m,
-        clock: new ManualClock(),
-        dataDir: dir,
-        openDuckdb: () => openDatabase(path, { memoryLimit: '256MB', allowedDirectories: [] }),
-      })
+    const build = () => buildTestDuckdbSink(path, { clock: new ManualClock(), dataDir: dir })
     // The crash: the sink committed records 0..5 with its position, the group offset never moved.
     const first = await build()
     const head = await log.read(EVENTS_TOPIC, 0, 0, 6)
     await first.write(
       {
-        events: head.map((r) => (JSON.parse(r.value.toString()) as { event: ClickEvent }).event),
+        events: head.map((r) => (decodeEnvelope(r.value) as { event: ClickEvent }).event),
         deadLetters: [],
       },
       { signal: new AbortController().signal, position: { topic: EVENTS_TOPIC, offsets: { 0: 6 } } },

@@ -2,9 +2,10 @@
 // metrics registry, the system clock unless given, and no store unless a test supplies one.
 import type { Clock } from '../../src/core/clock.ts'
 import { systemClock } from '../../src/core/clock.ts'
-import type { BuildContext, ComponentKind, Source } from '../../src/core/component.ts'
+import type { BuildContext, ComponentKind, Sink, Source } from '../../src/core/component.ts'
+import { duckdbSink } from '../../src/sinks/duckdb/index.ts'
 import { httpCollectorSource } from '../../src/sources/http-collector/index.ts'
-import type { Database } from '../../src/store/duckdb/database.ts'
+import { type Database, openDatabase } from '../../src/store/duckdb/database.ts'
 import { createLogger } from '../../src/telemetry/logger.ts'
 import { Metrics } from '../../src/telemetry/metrics.ts'
 
@@ -40,5 +41,23 @@ export function buildTestCollector(config: Record<string, unknown> = {}, dataDir
   return httpCollectorSource.build(
     httpCollectorSource.config.parse({ host: '127.0.0.1', port: 0, ...config }),
     testContext({ id: 'collector', type: 'http_collector', kind: 'source', dataDir }),
+  )
+}
+
+/** Builds a duckdb sink (id `store`) over the database file at `path`, with a test-sized memory limit. */
+export function buildTestDuckdbSink(
+  path: string,
+  options: { clock?: Clock; dataDir?: string } = {},
+): Promise<Sink> {
+  return duckdbSink.build(
+    duckdbSink.config.parse({}),
+    testContext({
+      id: 'store',
+      type: 'duckdb',
+      kind: 'sink',
+      clock: options.clock,
+      dataDir: options.dataDir,
+      openDuckdb: (p?: string) => openDatabase(p ?? path, { memoryLimit: '256MB', allowedDirectories: [] }),
+    }),
   )
 }

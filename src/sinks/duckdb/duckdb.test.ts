@@ -6,13 +6,9 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { sampleEvent, sinkConformance } from '../../../test/conformance/sink-conformance.ts'
+import { buildTestDuckdbSink } from '../../../test/helpers/build-context.ts'
 import { ManualClock } from '../../core/clock.ts'
-import type { BuildContext } from '../../core/component.ts'
 import { SinkError } from '../../core/errors.ts'
-import { openDatabase } from '../../store/duckdb/database.ts'
-import { createLogger } from '../../telemetry/logger.ts'
-import { Metrics } from '../../telemetry/metrics.ts'
-import { duckdbSink } from './index.ts'
 
 const dirs: string[] = []
 after(async () => {
@@ -23,19 +19,7 @@ let current = ''
 async function make() {
   current = await mkdtemp(join(tmpdir(), 'clickflow-duckdb-sink-'))
   dirs.push(current)
-  const path = join(current, 'db.duckdb')
-  const metrics = new Metrics({ defaultMetrics: false })
-  const ctx: BuildContext = {
-    id: 'store',
-    type: 'duckdb',
-    log: createLogger({ level: 'silent' }),
-    metrics: metrics.component('store', 'duckdb', 'sink'),
-    registry: metrics,
-    clock: new ManualClock(),
-    dataDir: current,
-    openDuckdb: (p?: string) => openDatabase(p ?? path, { memoryLimit: '256MB', allowedDirectories: [] }),
-  }
-  return duckdbSink.build(duckdbSink.config.parse({}), ctx)
+  return buildTestDuckdbSink(join(current, 'db.duckdb'), { clock: new ManualClock(), dataDir: current })
 }
 
 async function query(sql: string): Promise<unknown[][]> {

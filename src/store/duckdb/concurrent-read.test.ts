@@ -7,10 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { sampleEvent } from '../../../test/conformance/sink-conformance.ts'
-import { systemClock } from '../../core/clock.ts'
-import { duckdbSink } from '../../sinks/duckdb/index.ts'
-import { createLogger } from '../../telemetry/logger.ts'
-import { Metrics } from '../../telemetry/metrics.ts'
+import { buildTestDuckdbSink } from '../../../test/helpers/build-context.ts'
 import { openDatabase } from './database.ts'
 import { DuckdbStore } from './duckdb-store.ts'
 
@@ -25,19 +22,14 @@ test('queries racing commits see whole, correct rows', async () => {
   let wrong = 0
   for (let round = 0; round < 25; round++) {
     const path = join(root, `r${round}.duckdb`)
-    const metrics = new Metrics({ defaultMetrics: false })
-    const openDuckdb = () => openDatabase(path, { memoryLimit: '512MB', allowedDirectories: [] })
-    const store = new DuckdbStore(await openDuckdb(), { timeoutMs: 5000, maxRows: 1000 })
-    const sink = await duckdbSink.build(duckdbSink.config.parse({}), {
-      id: 'store',
-      type: 'duckdb',
-      log: createLogger({ level: 'silent' }),
-      metrics: metrics.component('store', 'duckdb', 'sink'),
-      registry: metrics,
-      clock: systemClock,
-      dataDir: root,
-      openDuckdb,
-    })
+    const store = new DuckdbStore(
+      await openDatabase(path, { memoryLimit: '256MB', allowedDirectories: [] }),
+      {
+        timeoutMs: 5000,
+        maxRows: 1000,
+      },
+    )
+    const sink = await buildTestDuckdbSink(path, { dataDir: root })
     let offset = 0
     const write = (ids: string[], userId: string | null) => {
       offset += ids.length
