@@ -8,6 +8,7 @@ import { sendError, sendJson } from '../http/respond.ts'
 import type { Store } from '../store/store.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { ComponentMetrics, Metrics } from '../telemetry/metrics.ts'
+import type { AdminRoute } from './admin-routes.ts'
 import { requireToken } from './auth.ts'
 import { INDEX_HTML } from './index-page.ts'
 
@@ -33,6 +34,8 @@ export interface AdminServerOptions {
   readonly readiness: () => Readiness
   /** Serves POST /api/import (`clickflow import` beside a running clickflow) when given. */
   readonly importHandler?: (req: IncomingMessage, res: ServerResponse) => Promise<void>
+  /** Routes other parts registered (see AdminRoutes). */
+  readonly routes?: readonly AdminRoute[]
 }
 
 const MAX_SQL_BODY = 256 * 1024
@@ -46,6 +49,10 @@ export class AdminServer {
   readonly #inFlight = new InFlight()
   readonly #counters: ComponentMetrics
   readonly #routes: Map<string, Map<string, Handler>>
+  /** Paths served without the token besides the health probes. */
+  readonly #public = new Set<string>(['/healthz', '/readyz'])
+  /** `/*` routes: prefix -> methods, longest prefix first. */
+  readonly #prefixes: [string, Map<string, Handler>][] = []
   #url: string | null = null
   readonly #countRequest: (route: string, status: number) => void
   #stopped: Promise<void> | null = null
@@ -62,6 +69,24 @@ export class AdminServer {
       ['/api/sql', new Map([['POST', this.#sql]])],
     ])
     if (options.importHandler) this.#routes.set('/api/import', new Map([['POST', options.importHandler]]))
+    for (const r of options.routes ?? []) {
+      if (r.path.endsWith('/*')) {
+        const prefix = r.path.slice(0, -1)
+        let methods = this.#prefixes.find(([p]) => p === prefix)?.[1]
+        if (!methods) {
+          methods = new Map()
+          this.#prefixes.push([prefix, methods])
+        }
+        methods.set(r.method, r.handler)
+      } else {
+        // A registered `/` replaces the built-in index page (the dashboard).
+        const methods = r.path === '/' ? new Map() : (this.#routes.get(r.path) ?? new Map())
+        methods.set(r.method, r.handler)
+        this.#routes.set(r.path, methods)
+      }
+      if (r.public) this.#public.add(r.path)
+    }
+    this.#prefixes.sort((a, b) => b[0].length - a[0].length)
     this.#server.on('request', (req, res) => this.#handle(req, res))
   }
 
@@ -85,14 +110,15 @@ export class AdminServer {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const done = this.#inFlight.begin()
     const path = (req.url ?? '/').split('?')[0]!
-    const methods = this.#routes.get(path)
-    const route = methods ? path : 'other'
+    const prefix = this.#routes.has(path) ? undefined : this.#prefixes.find(([p]) => path.startsWith(p))
+    const methods = prefix ? prefix[1] : this.#routes.get(path)
+    const route = prefix ? `${prefix[0]}*` : methods ? path : 'other'
     res.on('close', () => {
       done()
       this.#countRequest(route, res.statusCode)
     })
     const run = async () => {
-      if (path !== '/healthz' && path !== '/readyz') requireToken(req, this.#o.token)
+      if (!this.#public.has(route)) requireToken(req, this.#o.token)
       if (!methods) throw new RequestError(404, 'not_found', `no endpoint at ${path}`)
       const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')
       const handler = methods.get(method)

@@ -1,6 +1,7 @@
 // The component contracts: a component is a spec (type, strict zod config, build) whose build()
 // returns the running source, transform or sink. The topology owns everything between them.
 import type { z } from 'zod'
+import type { AdminRoutes } from '../api/admin-routes.ts'
 import type { Database } from '../store/duckdb/database.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { ComponentMetrics, Metrics } from '../telemetry/metrics.ts'
@@ -30,6 +31,11 @@ export interface BuildContext {
    * database per file per process, so the sink that writes and the API that reads share it.
    */
   openDuckdb(path?: string): Promise<Database>
+  /**
+   * Endpoints for the admin listener (a live stream, state a component exposes). Present only in
+   * the processing role, where the admin listener runs.
+   */
+  readonly adminRoutes?: AdminRoutes
 }
 
 /** A component type: its config schema and how to build it. */

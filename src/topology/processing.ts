@@ -2,6 +2,7 @@
 // (the embedded log in this thread, the one in the ingest thread, or Kafka), runs transforms and
 // sinks, and serves the store to the admin listener. `clickflow start` runs it in a worker thread.
 import { join } from 'node:path'
+import { AdminRoutes } from '../api/admin-routes.ts'
 import { AdminServer, type Readiness } from '../api/admin-server.ts'
 import { importHandler } from '../api/import-endpoint.ts'
 import { topologicalOrder } from '../config/graph.ts'
@@ -71,6 +72,7 @@ export async function startProcessing(
     })
     cleanups.push(() => store.close())
 
+    const adminRoutes = new AdminRoutes()
     const ctxFor = (c: ResolvedComponent, kind: ComponentKind): BuildContext => ({
       id: c.id,
       type: c.type,
@@ -80,6 +82,7 @@ export async function startProcessing(
       clock,
       dataDir: g.data_dir,
       openDuckdb,
+      adminRoutes,
     })
 
     const sinks: PipelineSink[] = []
@@ -149,6 +152,7 @@ export async function startProcessing(
       log: logger.child({ component: 'admin' }),
       readiness,
       importHandler: importHandler(logWriter(log, EVENTS_TOPIC)),
+      routes: adminRoutes.list(),
     })
     await admin.start()
     cleanups.push(() => admin.stop())

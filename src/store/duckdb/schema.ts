@@ -61,6 +61,61 @@ export const SCHEMA_DDL: readonly string[] = [
      payload VARCHAR NOT NULL,
      stored_at TIMESTAMP NOT NULL DEFAULT (now()::TIMESTAMP)
    )`,
+  // Sessions as the stream processor computes them (issue 5); the processor's are the truth, the
+  // collector's session id is kept as `hint_session_id`. Upserted by session_id.
+  `CREATE TABLE IF NOT EXISTS sessions (
+     session_id VARCHAR NOT NULL PRIMARY KEY,
+     visitor_id VARCHAR NOT NULL,
+     user_id VARCHAR,
+     site VARCHAR,
+     hint_session_id VARCHAR,
+     start_time TIMESTAMP NOT NULL,
+     end_time TIMESTAMP NOT NULL,
+     duration_ms BIGINT NOT NULL,
+     page_views INTEGER NOT NULL,
+     events INTEGER NOT NULL,
+     is_bounce BOOLEAN NOT NULL,
+     engaged_ms BIGINT NOT NULL,
+     entry_page VARCHAR,
+     exit_page VARCHAR,
+     referrer VARCHAR,
+     referrer_host VARCHAR,
+     channel VARCHAR,
+     utm_source VARCHAR,
+     utm_medium VARCHAR,
+     utm_campaign VARCHAR,
+     utm_term VARCHAR,
+     utm_content VARCHAR,
+     country VARCHAR,
+     region VARCHAR,
+     city VARCHAR,
+     device_type VARCHAR,
+     browser VARCHAR,
+     os VARCHAR,
+     is_bot BOOLEAN NOT NULL DEFAULT false
+   )`,
+  // Events that arrived after the processor's allowed lateness: kept aside, never dropped.
+  `CREATE TABLE IF NOT EXISTS late_events (
+     event_id VARCHAR NOT NULL,
+     event_time TIMESTAMP NOT NULL,
+     watermark TIMESTAMP NOT NULL,
+     visitor_id VARCHAR,
+     event_type VARCHAR NOT NULL,
+     event_name VARCHAR,
+     payload JSON NOT NULL,
+     stored_at TIMESTAMP NOT NULL DEFAULT (now()::TIMESTAMP)
+   )`,
+  // Who erased whom, when, and how many rows (issue 6).
+  `CREATE TABLE IF NOT EXISTS erasure_audit (
+     requested_by VARCHAR NOT NULL,
+     subject_kind VARCHAR NOT NULL,
+     subject_id VARCHAR NOT NULL,
+     requested_at TIMESTAMP NOT NULL,
+     rows_events BIGINT NOT NULL,
+     rows_sessions BIGINT NOT NULL,
+     rows_other BIGINT NOT NULL,
+     lake_files_rewritten INTEGER NOT NULL
+   )`,
   // Where each exactly-once sink stopped in the log; updated in the same transaction as its rows.
   `CREATE TABLE IF NOT EXISTS clickflow_sink_positions (
      sink_id VARCHAR NOT NULL,
@@ -72,4 +127,4 @@ export const SCHEMA_DDL: readonly string[] = [
 ]
 
 /** Tables a user may read with SQL. */
-export const USER_TABLES = ['events', 'dead_letters'] as const
+export const USER_TABLES = ['events', 'dead_letters', 'sessions', 'late_events', 'erasure_audit'] as const
