@@ -66,21 +66,7 @@ export async function runImport(
   // The events must come from a source the topology reads, or the pipeline would leave them in the log.
   const sourceId = o.sourceId ?? config.sources[0]?.id ?? 'import'
   const formats = files.map((f) => importFormat(f, o))
-  let writer: EventWriter
-  let close: () => Promise<void>
-  try {
-    const lock = await lockDataDir(dataDir)
-    const log = await openLog(config.global.log, dataDir, createLogger({ level: 'warn' }))
-    writer = logWriter(log, EVENTS_TOPIC)
-    close = async () => {
-      await log.close()
-      await lock.release()
-    }
-  } catch (err) {
-    if (!(err instanceof ClickflowError && err.code === 'data_dir_locked')) throw err
-    writer = await handoff(dataDir)
-    close = async () => {}
-  }
+  const { writer, close } = await openImportWriter(config, handoff)
   const tally = new ImportTally()
   try {
     const progressFile = join(dataDir, 'import', 'progress.json')
@@ -95,6 +81,37 @@ export async function runImport(
     await close()
   }
   return tally
+}
+
+/**
+ * Where imported events go: the data directory's log, under its lock, when no clickflow runs there;
+ * else the running clickflow (`handoff`), so the log keeps one writer. `clickflow generate --into`
+ * loads through this too.
+ */
+export async function openImportWriter(
+  config: ClickflowConfig,
+  handoff: (dataDir: string) => Promise<EventWriter>,
+): Promise<{ writer: EventWriter; close: () => Promise<void> }> {
+  const dataDir = config.global.data_dir
+  try {
+    const lock = await lockDataDir(dataDir)
+    try {
+      const log = await openLog(config.global.log, dataDir, createLogger({ level: 'warn' }))
+      return {
+        writer: logWriter(log, EVENTS_TOPIC),
+        close: async () => {
+          await log.close()
+          await lock.release()
+        },
+      }
+    } catch (err) {
+      await lock.release()
+      throw err
+    }
+  } catch (err) {
+    if (!(err instanceof ClickflowError && err.code === 'data_dir_locked')) throw err
+    return { writer: await handoff(dataDir), close: async () => {} }
+  }
 }
 
 async function importFile(

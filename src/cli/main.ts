@@ -4,6 +4,7 @@ import { Command } from 'commander'
 import { DEFAULT_CONFIG_YAML } from '../config/default-config.ts'
 import { builtinRegistry } from '../topology/builtin-registry.ts'
 import { EXIT, parsePort, reportError } from './exit.ts'
+import { type GenerateCliOptions, runGenerate } from './generate.ts'
 import { runImportCommand } from './import-command.ts'
 import { runLogInspect } from './log-inspect.ts'
 import { runLogTail } from './log-tail.ts'
@@ -109,6 +110,26 @@ program
       process.exitCode = await runImportCommand(files, o, process.env)
     },
   )
+
+program
+  .command('generate')
+  .description('Generate realistic traffic (sessions, funnels, referrers, countries, devices, bots).')
+  .requiredOption('--events <n>', 'exactly this many events')
+  .option('--days <n>', 'spread over this many days before --end (default 30)')
+  .option('--seed <n>', 'the same seed and --end give the same traffic (default 1)')
+  .option(
+    '--sites <list>',
+    'comma-separated site host names, the first the busiest (default shop.example.com)',
+  )
+  .option('--end <time>', 'end of the range, ISO 8601 (default now)')
+  .option('--out <file>', 'write JSON lines that `clickflow import --format jsonl` loads')
+  .option('--into <dir>', 'load into this data directory through the import path')
+  .option('-c, --config <file>', 'config file, with --into (default: the built-in topology)')
+  .option('--source-id <id>', "with --into: source id the events carry (default: the config's first source)")
+  .option('--admin-token <token>', 'with --into: token of a running clickflow (or CLICKFLOW_ADMIN_TOKEN)')
+  .action(async (o: GenerateCliOptions) => {
+    process.exitCode = await runGenerate(o, process.env)
+  })
 
 const log = program
   .command('log')
