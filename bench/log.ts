@@ -10,6 +10,8 @@ import { defaultPartitions } from '../src/log/open-log.ts'
 import { openTestLog } from '../src/log/segment-log/testing.ts'
 import { Metrics } from '../src/telemetry/metrics.ts'
 import { machine, markdown, type Row, writeLogSection } from './lib/log-report.ts'
+import { type PacedResult, paced, quantile } from './lib/paced.ts'
+import { RawGroupCommit } from './lib/raw-group-commit.ts'
 
 const APPENDERS = 256
 const APPEND_RECORDS = 100_000
@@ -132,40 +134,41 @@ try {
   }
   await reader.close()
 
-  // (3) Ack latency at a paced rate: PACED_RATE single-record appends per second, issued every ms.
+  // (3) Ack latency at a paced rate: PACED_RATE single-record appends per second, issued every ms,
+  // through the log and through the baseline (the least a durable append costs on this disk), taking
+  // turns twice so that a slow spell of the shared disk is likely to hit both.
   const pacedMetrics = new Metrics({ defaultMetrics: false })
-  const paced = await openTestLog(join(dir, 'paced'), logOptions, undefined, pacedMetrics)
-  await paced.partitions('events') // create the topic first, as clickflow start does
-  const latencies: number[] = []
-  const pending: Promise<void>[] = []
-  const p0 = process.hrtime.bigint()
-  let sent = 0
-  while (sent < PACED_RATE * PACED_SECONDS) {
-    const due = Math.min(PACED_RATE * PACED_SECONDS, Math.floor(seconds(p0) * PACED_RATE))
-    for (; sent < due; sent++) {
-      const start = process.hrtime.bigint()
-      const i = sent
-      pending.push(
-        paced
-          .append('events', [{ key: `v-${i % 50_000}`, value: values[i % 1000]!, timestamp: Date.now() }])
-          .then(() => {
-            latencies.push(Number(process.hrtime.bigint() - start) / 1e6)
-          }),
-      )
-    }
-    await new Promise((r) => setTimeout(r, 1))
+  const logRuns: PacedResult[] = []
+  const rawRuns: PacedResult[] = []
+  for (let turn = 0; turn < 2; turn++) {
+    const rawFile = await open(join(dir, `paced-raw-${turn}`), 'w')
+    const raw = new RawGroupCommit(rawFile)
+    rawRuns.push(await paced((i) => raw.append(values[i % 1000]!), PACED_RATE, PACED_SECONDS))
+    await rawFile.close()
+    const log = await openTestLog(join(dir, `paced-${turn}`), logOptions, undefined, pacedMetrics)
+    await log.partitions('events') // create the topic first, as clickflow start does
+    logRuns.push(
+      await paced(
+        (i) =>
+          log.append('events', [{ key: `v-${i % 50_000}`, value: values[i % 1000]!, timestamp: Date.now() }]),
+        PACED_RATE,
+        PACED_SECONDS,
+      ),
+    )
+    await log.close()
   }
-  await Promise.all(pending)
-  const achieved = sent / seconds(p0)
-  await paced.close()
-  latencies.sort((a, b) => a - b)
+  const merged = (runs: PacedResult[]) => runs.flatMap((r) => r.latencies).sort((a, b) => a - b)
+  const latencies = merged(logRuns)
+  const rawLatencies = merged(rawRuns)
+  const achieved = Math.min(...logRuns.map((r) => r.achieved))
   // The write + fdatasync time of the cycles, from the log's own histogram: the disk's share of it.
   const buckets = (await pacedMetrics.logFsyncSeconds.get()).values.filter((v) =>
     v.metricName?.endsWith('_bucket'),
   )
   const cyclesTotal = buckets[buckets.length - 1]?.value ?? 0
   const syncP99 = buckets.find((b) => b.value >= 0.99 * cyclesTotal)?.labels.le ?? '?'
-  const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!
+  const pct = (q: number) => quantile(latencies, q)
+  const rawPct = (q: number) => quantile(rawLatencies, q)
 
   const rows: Row[] = [
     {
@@ -185,8 +188,8 @@ try {
     {
       what: `append ack latency, ${fmt(PACED_RATE)} single-record appends/s paced (achieved ${fmt(achieved)}/s)`,
       value: `p50 ${fmt(pct(0.5), 2)} ms, p99 ${fmt(pct(0.99), 2)} ms, max ${fmt(latencies[latencies.length - 1]!, 1)} ms (99% of the ${fmt(cyclesTotal)} cycles' write + fdatasync took <= ${syncP99 === '+Inf' ? '> 1 s' : `${Number(syncP99) * 1000} ms`})`,
-      against: 'target p99 <= 20 ms',
-      ratio: `${fmt(20 / pct(0.99), 2)}x headroom`,
+      against: `baseline (one file, write + fdatasync of all queued, then ack): p50 ${fmt(rawPct(0.5), 2)} ms, p99 ${fmt(rawPct(0.99), 2)} ms, max ${fmt(rawLatencies[rawLatencies.length - 1]!, 1)} ms; target p99 <= 20 ms`,
+      ratio: `p99 ${fmt(pct(0.99) / Math.max(rawPct(0.99), 0.01), 2)}x the baseline's`,
       pass: pct(0.99) <= 20,
     },
   ]
@@ -202,7 +205,8 @@ try {
       table,
       '',
       `Reopening the log after the append run (recovery scans and CRC-checks each active segment, ${fmt(diskBytes / 1e6, 1)} MB in all) took ${fmt(recoverySeconds * 1000)} ms.`,
-      "The baseline is the disk's own limit at the same fsync cadence: one file, the same bytes, as many write + fdatasync steps as the log made cycles.",
+      "The append baseline is the disk's own limit at the same fsync cadence: one file, the same bytes, as many write + fdatasync steps as the log made cycles.",
+      `The ack-latency rows merge ${logRuns.length} paced runs of ${PACED_SECONDS} s each for the log and for the baseline, taking turns; the baseline shows what the shared disk's fdatasync stalls cost any durable append here.`,
     ].join('\n'),
   )
   process.exitCode = rows.every((r) => r.pass) ? 0 : 1

@@ -1,8 +1,11 @@
-// Group commit across every partition of the log: appends queue up while a cycle runs; the next cycle
-// takes them (up to max_batch_bytes), writes one merged batch per dirty partition, fdatasyncs those
-// files in parallel, and only then resolves every append it carried. If any write or sync fails,
-// every partition of the cycle goes back to its durable end and all its appends are refused, so an
-// append spread over several partitions is all-or-nothing and nothing unacknowledged stays readable.
+// Group commit across every partition of the log: appends queue up while cycles run; a cycle takes
+// them (up to max_batch_bytes), writes one merged batch per dirty partition, fdatasyncs those files
+// in parallel, and only then resolves every append it carried. Two cycles overlap: the next one
+// encodes and writes while the previous one waits for its fdatasync, which keeps the disk and the
+// CPU busy at once; acknowledgements still follow cycle order. If any write or sync fails, that cycle
+// and every cycle prepared on top of it are refused and their partitions go back to their durable
+// end, so an append spread over several partitions is all-or-nothing and nothing unacknowledged
+// stays readable.
 
 import type { Histogram } from 'prom-client'
 import { TransportError } from '../../core/errors.ts'
@@ -31,12 +34,30 @@ export interface GroupCommitOptions {
   readonly onCommitted: (partitions: readonly Partition[], bytes: number) => void
 }
 
+/** A cycle in flight. */
+interface Cycle {
+  /** Set once its writes are issued and it waits for fdatasync: the next cycle may start then. */
+  syncing: boolean
+  /** Settles (never rejects) once the cycle committed or was refused; true if it committed. */
+  readonly done: Promise<boolean>
+}
+
+/** Cycles in flight at most: one syncing while the next writes. */
+const MAX_IN_FLIGHT = 2
+
 /** The write loop. */
 export class GroupCommit {
   readonly #o: GroupCommitOptions
   #queue: PendingAppend[] = []
   #queuedBytes = 0
-  #running: Promise<void> | null = null
+  #inFlight: Cycle[] = []
+  /** Bumped by each failure; a cycle prepared under an older value sat on bytes that were cut. */
+  #epoch = 0
+  /** After a failure no cycle starts until every cycle in flight is settled. */
+  #recovering = false
+  #starting = false
+  #idle: Promise<void> = Promise.resolve()
+  #settleIdle: () => void = () => undefined
 
   constructor(options: GroupCommitOptions) {
     this.#o = options
@@ -53,25 +74,52 @@ export class GroupCommit {
 
   /** Resolves when every queued append has been written or refused. */
   async drain(): Promise<void> {
-    while (this.#running) await this.#running
+    while (this.#inFlight.length > 0 || this.#queue.length > 0 || this.#starting) await this.#idle
   }
 
   #kick(): void {
-    if (this.#running || this.#queue.length === 0) return
-    this.#running = (async () => {
+    if (this.#starting || this.#queue.length === 0) return
+    if (this.#recovering && this.#inFlight.length > 0) return
+    if (this.#inFlight.length >= MAX_IN_FLIGHT) return
+    if (this.#inFlight.some((c) => !c.syncing)) return
+    this.#starting = true
+    if (this.#inFlight.length === 0) this.#idle = new Promise((r) => (this.#settleIdle = r))
+    void (async () => {
       if (this.#o.flushIntervalMs > 0 && this.#queuedBytes < this.#o.maxBatchBytes)
         await new Promise((r) => setTimeout(r, this.#o.flushIntervalMs))
       // Let the appenders woken by the previous cycle queue their next appends first (they arrive
       // over several microtask hops); starting at once would take one append and leave the rest.
       else await new Promise((r) => setImmediate(r))
-      await this.#cycle()
-    })().finally(() => {
-      this.#running = null
+      this.#starting = false
+      this.#start()
+    })()
+  }
+
+  #start(): void {
+    // A failure arrived while this start waited: the cycles in flight settle first.
+    if (this.#queue.length === 0 || (this.#recovering && this.#inFlight.length > 0)) {
+      this.#settled()
+      return
+    }
+    const previous = this.#inFlight[this.#inFlight.length - 1]
+    let settle: (ok: boolean) => void = () => undefined
+    const cycle: Cycle = { syncing: false, done: new Promise((r) => (settle = r)) }
+    this.#inFlight.push(cycle)
+    void this.#cycle(cycle, previous?.done ?? Promise.resolve(true)).then((ok) => {
+      settle(ok)
+      this.#inFlight.splice(this.#inFlight.indexOf(cycle), 1)
+      if (this.#inFlight.length === 0) this.#recovering = false
+      this.#settled()
       this.#kick()
     })
   }
 
-  async #cycle(): Promise<void> {
+  #settled(): void {
+    if (this.#inFlight.length === 0 && !this.#starting) this.#settleIdle()
+  }
+
+  async #cycle(cycle: Cycle, previous: Promise<boolean>): Promise<boolean> {
+    const epoch = this.#epoch
     const taken: PendingAppend[] = []
     let bytes = 0
     while (
@@ -95,26 +143,58 @@ export class GroupCommit {
       }
     }
     const partitions = [...merged.keys()]
-    let writes: PreparedWrite[]
+    const writes: PreparedWrite[] = []
+    let failure: unknown = null
     try {
-      writes = await settleAll([...merged].map(([p, records]) => p.prepare(records)))
-      // Each partition syncs as soon as its own write is done; the cycle waits for all of them.
+      await settleAll([...merged].map(([p, records]) => p.prepare(records).then((w) => void writes.push(w))))
       const stop = this.#o.fsyncSeconds?.startTimer()
-      await settleAll(writes.map((w) => w.partition.write(w).then(() => w.partition.sync(w))))
+      // Each partition syncs as soon as its own write is done; the cycle waits for all of them.
+      // Once every write has landed, the next cycle may start writing behind them.
+      let landed = 0
+      await settleAll(
+        writes.map((w) =>
+          w.partition.write(w).then(() => {
+            if (++landed === writes.length) {
+              cycle.syncing = true
+              this.#kick()
+            }
+            return w.partition.sync(w)
+          }),
+        ),
+      )
       stop?.()
     } catch (err) {
-      await Promise.all(partitions.map((p) => p.abort()))
-      const errno = (err as NodeJS.ErrnoException).code
+      failure = err
+    }
+    cycle.syncing = true
+    this.#kick()
+    // Acknowledgements follow cycle order, and a cycle built on a refused one is refused too.
+    const previousOk = await previous
+    if (failure === null && (!previousOk || epoch !== this.#epoch))
+      failure = new Error('an earlier write of the log failed and was cut back')
+    if (failure !== null) {
+      this.#epoch++
+      this.#recovering = true
+      await Promise.all([
+        ...writes.map((w) => w.partition.abort(w)),
+        ...partitions.filter((p) => !writes.some((w) => w.partition === p)).map((p) => p.abort()),
+      ])
+      const errno = (failure as NodeJS.ErrnoException).code
       const code = errno === 'ENOSPC' || errno === 'EDQUOT' ? 'log_disk_full' : 'log_write_failed'
       this.#o.logger.error(
-        { err, code, appends: taken.length, partitions: partitions.map((p) => `${p.topic}/${p.id}`) },
+        {
+          err: failure,
+          code,
+          appends: taken.length,
+          partitions: partitions.map((p) => `${p.topic}/${p.id}`),
+        },
         'log write failed: the appends of this cycle are refused and the files are back at their durable end',
       )
-      const failure = new TransportError(code, `appending to the log failed: ${(err as Error).message}`, {
-        cause: err,
+      const refused = new TransportError(code, `appending to the log failed: ${(failure as Error).message}`, {
+        cause: failure,
       })
-      for (const a of taken) a.reject(failure)
-      return
+      for (const a of taken) a.reject(refused)
+      return false
     }
     let written = 0
     for (const w of writes) {
@@ -123,6 +203,7 @@ export class GroupCommit {
     }
     this.#o.onCommitted(partitions, written)
     for (const a of taken) a.resolve()
+    return true
   }
 }
 

@@ -41,6 +41,16 @@ export class Partition {
   #segments: Segment[]
   /** Bytes past the active segment's durable end may be on disk (a write began): cut before the next. */
   #dirtyTail = false
+  /**
+   * Batches prepared but not yet committed or aborted (the group commit overlaps one cycle's write
+   * with the previous cycle's fdatasync), and where the next one goes: after the last of them.
+   */
+  #inFlight = 0
+  #pendingOffset = 0
+  #pendingSize = 0
+  /** Resolves when no batch is in flight (a segment rolls only then: its indexes must be complete). */
+  #idle: Promise<void> = Promise.resolve()
+  #settleIdle: () => void = () => undefined
   readonly cursor: ReadCursor = { segment: null, position: 0, baseOffset: 0 }
 
   private constructor(topic: string, id: number, dir: string, segments: Segment[], o: PartitionOptions) {
@@ -91,25 +101,42 @@ export class Partition {
 
   /** Encodes `records` as the next batch, rolling to a new segment first if the active one is done. */
   async prepare(records: readonly PreparedRecord[]): Promise<PreparedWrite> {
-    if (this.#dirtyTail) {
+    if (this.#inFlight === 0 && this.#dirtyTail) {
       // A failed cycle left bytes past the durable end (its truncate failed too): cut them first.
       await this.#active.file.truncate(this.#active.size)
       this.#dirtyTail = false
     }
-    const batch = await encodeBatch(this.endOffset, records, this.#o.compression)
-    const active = this.#active
-    const full = active.size + batch.length > this.#o.segmentBytes
-    const old = this.#o.now() - active.openedAt >= this.#o.segmentMs
-    if (active.size > 0 && (full || old)) await this.#roll()
+    let batch = await encodeBatch(this.#nextOffset(), records, this.#o.compression)
+    const full = this.#nextPosition() + batch.length > this.#o.segmentBytes
+    const old = this.#o.now() - this.#active.openedAt >= this.#o.segmentMs
+    if (this.#nextPosition() > 0 && (full || old)) {
+      if (this.#inFlight > 0) {
+        // The batch in flight must be tracked in the sealed segment's indexes before it rolls; if it
+        // fails, the offsets move back, so encode again from where the partition then ends.
+        await this.#idle
+        batch = await encodeBatch(this.#nextOffset(), records, this.#o.compression)
+      }
+      if (this.#active.size > 0) await this.#roll()
+    }
     const header = readBatchHeader(batch, 0)
     if (header.kind !== 'ok') throw new Error('encoded a record batch that does not read back')
-    return {
-      partition: this,
-      segment: this.#active,
-      position: this.#active.size,
-      batch,
-      header: header.header,
-    }
+    const position = this.#nextPosition()
+    if (this.#inFlight++ === 0) this.#idle = new Promise((r) => (this.#settleIdle = r))
+    this.#pendingOffset = header.header.baseOffset + header.header.lastOffsetDelta + 1
+    this.#pendingSize = position + batch.length
+    return { partition: this, segment: this.#active, position, batch, header: header.header }
+  }
+
+  #nextOffset(): number {
+    return this.#inFlight > 0 ? this.#pendingOffset : this.endOffset
+  }
+
+  #nextPosition(): number {
+    return this.#inFlight > 0 ? this.#pendingSize : this.#active.size
+  }
+
+  #landed(): void {
+    if (--this.#inFlight === 0) this.#settleIdle()
   }
 
   /** Writes a prepared batch at the durable end. */
@@ -126,20 +153,29 @@ export class Partition {
   /** The batch is durable: it becomes readable and the end offset moves past it. */
   commit(w: PreparedWrite): void {
     w.segment.track(w.position, w.header)
-    this.#dirtyTail = false
+    if (this.#inFlight === 1) this.#dirtyTail = false
+    this.#landed()
   }
 
-  /** A cycle failed: put the active segment back to its durable end (retried by `prepare` if this fails). */
-  async abort(): Promise<void> {
-    if (!this.#dirtyTail) return
+  /**
+   * A cycle failed: put the active segment back to its durable end (retried by `prepare` if this
+   * fails). The group commit aborts every cycle in flight, so each write that was prepared on top
+   * of the failed one is cut too, after it lands.
+   */
+  async abort(w?: PreparedWrite): Promise<void> {
     try {
+      if (!w && !this.#dirtyTail) return
       await this.#active.file.truncate(this.#active.size)
-      this.#dirtyTail = false
+      // Another write still in flight may land after this cut; its own abort cuts again.
+      this.#dirtyTail = this.#inFlight > (w ? 1 : 0)
     } catch (err) {
+      this.#dirtyTail = true
       this.#o.logger.error(
         { err, file: this.#active.path('.log') },
         'could not cut a failed write; will retry before the next one',
       )
+    } finally {
+      if (w) this.#landed()
     }
   }
 
