@@ -89,6 +89,11 @@ export interface SinkWriteContext {
   readonly signal: AbortSignal
   /** The log position after this batch; transactional sinks store it atomically with the rows. */
   readonly position: LogPosition
+  /**
+   * The log partition an event of this batch came from (-1 for an event a transform created), for
+   * sinks that keep per-partition state such as event-time watermarks.
+   */
+  readonly partitionOf?: (event: ClickEvent) => number
 }
 
 /** What a sink stores at once: events, and dead letters when it keeps them. */
@@ -107,7 +112,10 @@ export interface Sink {
   write(batch: SinkBatch, ctx: SinkWriteContext): Promise<void>
   /**
    * The position this sink stored atomically with its data, if it does so (exactly-once sinks).
-   * Records before it are not sent again after a restart.
+   * Records before it are not sent again after a restart. It may also be behind the committed
+   * offsets (a sink that checkpoints at an interval and acknowledges batches in between): the
+   * pipeline then starts reading there and sends the records up to the committed offsets to that
+   * sink alone.
    */
   storedPosition?(topic: string): Promise<LogPosition | null>
   close(): Promise<void>

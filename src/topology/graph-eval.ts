@@ -38,6 +38,8 @@ export function evaluateGraph(
   sinks: readonly SinkNode[],
   sourceIds: ReadonlySet<string>,
   countMetrics: boolean,
+  /** Filled with each decoded event's log partition, when given. */
+  partitions?: Map<ClickEvent, number>,
 ): GraphOutput {
   const outputs = new Map<string, ClickEvent[]>()
   for (const id of sourceIds) outputs.set(id, [])
@@ -61,6 +63,7 @@ export function evaluateGraph(
       deadLetters.push(envelope.dead_letter)
       continue
     }
+    partitions?.set(envelope.event, r.partition)
     const list = outputs.get(envelope.event.source_id)
     if (list) list.push(envelope.event)
     else unrouted++

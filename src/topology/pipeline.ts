@@ -1,12 +1,14 @@
 // The pipeline: consumes the events topic as one consumer group, runs each batch through the
 // transform graph, writes it to every sink (retrying retryable failures with backoff), and commits
 // the log offsets only after every sink has resolved. Sinks that store their position with their
-// data skip what they already hold after a restart, which makes them exactly-once.
+// data skip what they already hold after a restart, which makes them exactly-once; a sink whose
+// stored position is behind the committed offsets (one that checkpoints at an interval) makes the
+// pipeline resume there, and only that sink gets the records up to the committed offsets.
 
 import type { PipelineConfig } from '../config/schema.ts'
 import type { LogPosition, Sink } from '../core/component.ts'
 import { errorMessage, OffsetOutOfRangeError, SinkError } from '../core/errors.ts'
-import type { DeadLetter } from '../core/event.ts'
+import type { ClickEvent, DeadLetter } from '../core/event.ts'
 import type { EventLog, LogRecord, OffsetResetPolicy, PartitionOffsets } from '../log/log.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { ComponentMetrics, Metrics } from '../telemetry/metrics.ts'
@@ -44,6 +46,8 @@ export class Pipeline {
   #partitions = 1
   /** Per sink: offsets below which it already stored the records (from its own stored position). */
   #skip = new Map<string, PartitionOffsets>()
+  /** The committed offsets at start: re-reading for a sink behind them never commits less. */
+  #committedFloor: PartitionOffsets = {}
   #stopping = false
   readonly #forced = new AbortController()
   #loop: Promise<void> | null = null
@@ -78,21 +82,38 @@ export class Pipeline {
     const start = await log.startOffsets(topic)
     // A partition the group never committed starts at the oldest record kept: nothing to warn about.
     for (let p = 0; p < this.#partitions; p++) this.#position[p] = committed[p] ?? start[p] ?? 0
-    await warmUpTransforms(log, topic, this.#position, this.#o.transforms, this.#o.logger)
+    this.#committedFloor = { ...this.#position }
+    // What each sink already holds: its stored position if it keeps one, else the committed offsets.
+    const holds = new Map<string, PartitionOffsets>()
+    const from: PartitionOffsets = { ...this.#position }
     for (const s of this.#o.sinks) {
       const stored = await s.sink.storedPosition?.(topic)
-      if (!stored) continue
-      const ahead: PartitionOffsets = {}
-      for (const [p, o] of Object.entries(stored.offsets))
-        if (o > (this.#position[Number(p)] ?? 0)) ahead[Number(p)] = o
-      if (Object.keys(ahead).length > 0) {
-        this.#skip.set(s.id, ahead)
-        this.#o.logger.info(
-          { sink: s.id, stored: stored.offsets, committed },
-          'sink already holds records past the committed offsets; skipping them for it',
-        )
-      }
+      const held: PartitionOffsets = { ...this.#position }
+      if (stored)
+        for (const [p, o] of Object.entries(stored.offsets)) {
+          const partition = Number(p)
+          if (partition >= this.#partitions) continue
+          // A position below the log's start (retention deleted those records) resumes at the start.
+          held[partition] = Math.max(o, start[partition] ?? 0)
+          if (held[partition] < (from[partition] ?? 0)) from[partition] = held[partition]
+        }
+      holds.set(s.id, held)
     }
+    // A sink that checkpoints at an interval may be behind the committed offsets: reading resumes
+    // at the earliest position any sink holds, and each sink skips what it already has.
+    for (const s of this.#o.sinks) {
+      const held = holds.get(s.id)!
+      const skip: PartitionOffsets = {}
+      for (const [p, o] of Object.entries(held)) if (o > (from[Number(p)] ?? 0)) skip[Number(p)] = o
+      if (Object.keys(skip).length === 0) continue
+      this.#skip.set(s.id, skip)
+      this.#o.logger.info(
+        { sink: s.id, holds: held, from, committed },
+        'resuming before what this sink holds; it is sent only the records it lacks',
+      )
+    }
+    this.#position = from
+    await warmUpTransforms(log, topic, this.#position, this.#o.transforms, this.#o.logger)
     this.#loop = this.#run()
   }
 
@@ -155,8 +176,11 @@ export class Pipeline {
       const position: LogPosition = { topic, offsets: next }
       const delivered = await this.#deliver(records, position)
       if (!delivered) return // forced stop while retrying: nothing is committed, the batch is read again later
+      const commit: PartitionOffsets = { ...next }
+      for (const [p, o] of Object.entries(this.#committedFloor))
+        if (o > (commit[Number(p)] ?? 0)) commit[Number(p)] = o
       try {
-        await log.commit(topic, group, next)
+        await log.commit(topic, group, commit)
       } catch (err) {
         // The sinks hold the batch; exactly-once sinks skip it after a restart, others may see it twice.
         logger.error({ err }, 'committing consumer offsets failed')
@@ -216,7 +240,7 @@ export class Pipeline {
         const events = out.events.get(s.id) ?? []
         const deadLetters = s.sink.keepsDeadLetters ? (out.deadLetters.get(s.id) ?? []) : []
         s.metrics.received(events.length)
-        return this.#writeWithRetry(s, events, deadLetters, position)
+        return this.#writeWithRetry(s, events, deadLetters, position, out.partitionOf)
       }),
     )
     return results.every(Boolean)
@@ -227,11 +251,12 @@ export class Pipeline {
     events: PipelineSinkEvents,
     deadLetters: readonly DeadLetter[],
     position: LogPosition,
+    partitionOf: (event: ClickEvent) => number,
   ): Promise<boolean> {
     let backoff = this.#o.settings.retry_initial_ms
     for (;;) {
       try {
-        await s.sink.write({ events, deadLetters }, { signal: this.#forced.signal, position })
+        await s.sink.write({ events, deadLetters }, { signal: this.#forced.signal, position, partitionOf })
         s.metrics.sent(events.length)
         this.#healthy = true
         this.#lastError = null

@@ -15,6 +15,8 @@ export interface RoutedBatch {
   /** Every dead letter of the batch, once. */
   readonly allDeadLetters: readonly DeadLetter[]
   readonly unrouted: number
+  /** The log partition of each event (-1 for events a transform created). */
+  readonly partitionOf: (event: ClickEvent) => number
 }
 
 /**
@@ -47,8 +49,9 @@ export function routeBatch(
   const deadLetters = new Map<string, DeadLetter[]>(sinks.map((s) => [s.id, []]))
   const allDeadLetters: DeadLetter[] = []
   let unrouted = 0
+  const partitions = new Map<ClickEvent, number>()
   for (const g of groups.values()) {
-    const out = evaluateGraph(g.records, transforms, sinks, sourceIds, true)
+    const out = evaluateGraph(g.records, transforms, sinks, sourceIds, true, partitions)
     unrouted += out.unrouted
     for (const d of out.deadLetters) allDeadLetters.push(d)
     for (const id of g.sinks) {
@@ -56,5 +59,5 @@ export function routeBatch(
       for (const d of out.deadLetters) deadLetters.get(id)!.push(d)
     }
   }
-  return { events, deadLetters, allDeadLetters, unrouted }
+  return { events, deadLetters, allDeadLetters, unrouted, partitionOf: (e) => partitions.get(e) ?? -1 }
 }

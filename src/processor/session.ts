@@ -1,0 +1,259 @@
+// One visitor session's running state and its row in the `sessions` table. Every field is kept so
+// that the result does not depend on the order events arrive in: firsts and lasts are chosen by
+// (event time, event id), counts and engaged time are sums, so a late event or a merge gives the
+// same session as in-order arrival.
+import { createHash } from 'node:crypto'
+import type { ClickEvent } from '../core/event.ts'
+
+/** The fields of a session's first event that the session reports (its entry context). */
+export interface EntryContext {
+  hint_session_id: string | null
+  site: string | null
+  referrer: string | null
+  referrer_host: string | null
+  channel: string | null
+  utm_source: string | null
+  utm_medium: string | null
+  utm_campaign: string | null
+  utm_term: string | null
+  utm_content: string | null
+  country: string | null
+  region: string | null
+  city: string | null
+  device_type: string | null
+  browser: string | null
+  os: string | null
+}
+
+/** A page seen at a point of the session: (time, event id) orders candidates deterministically. */
+export interface PageMark {
+  t: number
+  id: string
+  page: string
+}
+
+/** A session's state; plain data so it serializes as JSON for checkpoints. */
+export interface Session {
+  /** Internal key: the id of the first event this processor put in the session (stable across merges). */
+  sid: string
+  visitor_id: string
+  /** The earliest event by (time, id); the session id derives from it. */
+  first_t: number
+  first_id: string
+  last_t: number
+  last_id: string
+  entry: EntryContext
+  user_id: string | null
+  user_t: number
+  user_event: string
+  page_views: number
+  events: number
+  engaged_sum_ms: number
+  engagement_events: number
+  is_bot: boolean
+  /** Entry and exit among page views, and among any events with a page, the fallback. */
+  pv_first: PageMark | null
+  pv_last: PageMark | null
+  any_first: PageMark | null
+  any_last: PageMark | null
+  /** The session id this session was last written under, if any. */
+  persisted_id: string | null
+}
+
+/** Session settings that shape the row. */
+export interface SessionRowOptions {
+  /** Under this engaged time a one-page-view session is a bounce (ms). */
+  readonly bounceEngagedMs: number
+}
+
+/** The `sessions` row. Times are epoch ms. */
+export interface SessionRow extends EntryContext {
+  session_id: string
+  visitor_id: string
+  user_id: string | null
+  start_time: number
+  end_time: number
+  duration_ms: number
+  page_views: number
+  events: number
+  is_bounce: boolean
+  engaged_ms: number
+  entry_page: string | null
+  exit_page: string | null
+  is_bot: boolean
+}
+
+function before(t1: number, id1: string, t2: number, id2: string): boolean {
+  return t1 < t2 || (t1 === t2 && id1 < id2)
+}
+
+function entryOf(e: ClickEvent): EntryContext {
+  return {
+    hint_session_id: e.session_id,
+    site: e.site,
+    referrer: e.referrer,
+    referrer_host: e.referrer_host,
+    channel: e.channel,
+    utm_source: e.utm_source,
+    utm_medium: e.utm_medium,
+    utm_campaign: e.utm_campaign,
+    utm_term: e.utm_term,
+    utm_content: e.utm_content,
+    country: e.country,
+    region: e.region,
+    city: e.city,
+    device_type: e.device_type,
+    browser: e.browser,
+    os: e.os,
+  }
+}
+
+/** The engaged time an event reports (`props.engaged_ms` of engagement events), or null. */
+function engagedMs(e: ClickEvent): number | null {
+  if (e.event_type !== 'engagement' || !e.props) return null
+  const v = e.props.engaged_ms
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null
+}
+
+/** A new session holding one event. */
+export function newSession(e: ClickEvent, visitorId: string): Session {
+  const s: Session = {
+    sid: e.event_id,
+    visitor_id: visitorId,
+    first_t: e.event_time,
+    first_id: e.event_id,
+    last_t: e.event_time,
+    last_id: e.event_id,
+    entry: entryOf(e),
+    user_id: null,
+    user_t: 0,
+    user_event: '',
+    page_views: 0,
+    events: 0,
+    engaged_sum_ms: 0,
+    engagement_events: 0,
+    is_bot: false,
+    pv_first: null,
+    pv_last: null,
+    any_first: null,
+    any_last: null,
+    persisted_id: null,
+  }
+  addEvent(s, e)
+  return s
+}
+
+/** Adds one event to a session. */
+export function addEvent(s: Session, e: ClickEvent): void {
+  const t = e.event_time
+  const id = e.event_id
+  s.events++
+  if (e.event_type === 'pageview') s.page_views++
+  if (e.is_bot) s.is_bot = true
+  const engaged = engagedMs(e)
+  if (engaged !== null) {
+    s.engaged_sum_ms += engaged
+    s.engagement_events++
+  }
+  if (before(t, id, s.first_t, s.first_id)) {
+    s.first_t = t
+    s.first_id = id
+    s.entry = entryOf(e)
+  }
+  if (before(s.last_t, s.last_id, t, id)) {
+    s.last_t = t
+    s.last_id = id
+  }
+  if (e.user_id !== null && (s.user_id === null || before(s.user_t, s.user_event, t, id))) {
+    s.user_id = e.user_id
+    s.user_t = t
+    s.user_event = id
+  }
+  const page = e.page_path ?? e.page_url
+  if (page !== null) {
+    const mark = { t, id, page }
+    if (e.event_type === 'pageview') {
+      if (!s.pv_first || before(t, id, s.pv_first.t, s.pv_first.id)) s.pv_first = mark
+      if (!s.pv_last || before(s.pv_last.t, s.pv_last.id, t, id)) s.pv_last = mark
+    }
+    if (!s.any_first || before(t, id, s.any_first.t, s.any_first.id)) s.any_first = mark
+    if (!s.any_last || before(s.any_last.t, s.any_last.id, t, id)) s.any_last = mark
+  }
+}
+
+function earlier(a: PageMark | null, b: PageMark | null): PageMark | null {
+  if (!a) return b
+  if (!b) return a
+  return before(b.t, b.id, a.t, a.id) ? b : a
+}
+
+function later(a: PageMark | null, b: PageMark | null): PageMark | null {
+  if (!a) return b
+  if (!b) return a
+  return before(a.t, a.id, b.t, b.id) ? b : a
+}
+
+/** Folds `b` into `a` (a late event bridged them); `a` keeps its internal key. */
+export function mergeInto(a: Session, b: Session): void {
+  a.events += b.events
+  a.page_views += b.page_views
+  a.engaged_sum_ms += b.engaged_sum_ms
+  a.engagement_events += b.engagement_events
+  a.is_bot ||= b.is_bot
+  if (before(b.first_t, b.first_id, a.first_t, a.first_id)) {
+    a.first_t = b.first_t
+    a.first_id = b.first_id
+    a.entry = b.entry
+  }
+  if (before(a.last_t, a.last_id, b.last_t, b.last_id)) {
+    a.last_t = b.last_t
+    a.last_id = b.last_id
+  }
+  if (b.user_id !== null && (a.user_id === null || before(a.user_t, a.user_event, b.user_t, b.user_event))) {
+    a.user_id = b.user_id
+    a.user_t = b.user_t
+    a.user_event = b.user_event
+  }
+  a.pv_first = earlier(a.pv_first, b.pv_first)
+  a.pv_last = later(a.pv_last, b.pv_last)
+  a.any_first = earlier(a.any_first, b.any_first)
+  a.any_last = later(a.any_last, b.any_last)
+}
+
+/**
+ * The session id: a hash of the visitor and the session's earliest event id, so processing the same
+ * events again (after a crash, or from scratch) gives the same ids.
+ */
+export function sessionId(s: Session): string {
+  return createHash('sha1')
+    .update(s.visitor_id)
+    .update('\u0000')
+    .update(s.first_id)
+    .digest('hex')
+    .slice(0, 32)
+}
+
+/** The session's row. */
+export function sessionRow(s: Session, o: SessionRowOptions): SessionRow {
+  const duration = s.last_t - s.first_t
+  // Engaged time is what the tag reported; without engagement events, the time between first and last event.
+  const engaged = s.engagement_events > 0 ? s.engaged_sum_ms : duration
+  const entry = s.pv_first ?? s.any_first
+  const exit = s.pv_last ?? s.any_last
+  return {
+    ...s.entry,
+    session_id: sessionId(s),
+    visitor_id: s.visitor_id,
+    user_id: s.user_id,
+    start_time: s.first_t,
+    end_time: s.last_t,
+    duration_ms: duration,
+    page_views: s.page_views,
+    events: s.events,
+    is_bounce: s.page_views === 1 && engaged < o.bounceEngagedMs,
+    engaged_ms: Math.round(engaged),
+    entry_page: entry?.page ?? null,
+    exit_page: exit?.page ?? null,
+    is_bot: s.is_bot,
+  }
+}
