@@ -93,6 +93,8 @@ export async function openImportWriter(
   handoff: (dataDir: string) => Promise<EventWriter>,
 ): Promise<{ writer: EventWriter; close: () => Promise<void> }> {
   const dataDir = config.global.data_dir
+  // A fresh data directory is fine: the import creates it, as start does.
+  await mkdir(dataDir, { recursive: true })
   try {
     const lock = await lockDataDir(dataDir)
     try {

@@ -28,7 +28,7 @@ export type Arrival = Pick<ArrivalSpec, 'channel' | 'referrer' | 'query'>
 const SESSION_GAP_MS = 30 * 60_000
 const DIRECT: Arrival = { channel: 'direct', referrer: null, query: null }
 /** Share of sessions that are crawlers. */
-export const BOT_SESSION_SHARE = 0.012
+export const BOT_SESSION_SHARE = 0.025
 /** Visitors remembered for returning visits; older ones do not come back (bounded memory). */
 const POOL_SIZE = 400_000
 
