@@ -1,6 +1,7 @@
 // The global settings of a clickflow config file (everything but the components, whose schemas live
 // with each component). Strict: unknown keys are errors.
 import { z } from 'zod'
+import { lakeSchema } from '../lake/config.ts'
 
 /** Embedded log settings. */
 export const logSchema = z
@@ -119,6 +120,30 @@ export const storeSchema = z
     sql_max_rows: z.number().int().min(1).default(10_000).describe('Most rows a SQL query returns.'),
     memory_limit: z.string().default('2GB').describe('DuckDB memory limit (e.g. `2GB`).'),
     threads: z.number().int().min(1).optional().describe('DuckDB worker threads; default: all cores.'),
+    retention_events_days: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        'Events whose event time is older than this many days are deleted from the store; `null` keeps them.',
+      ),
+    retention_sessions_days: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        'Sessions that ended more than this many days ago are deleted from the store; `null` keeps them.',
+      ),
+    retention_interval_ms: z
+      .number()
+      .int()
+      .min(1000)
+      .default(60 * 60 * 1000)
+      .describe('How often retention runs (when either retention setting is set).'),
   })
   .describe('The store the API queries.')
 
@@ -179,6 +204,7 @@ export const configFileSchema = z.strictObject({
   api: apiSchema.default(apiSchema.parse({})),
   store: storeSchema.default(storeSchema.parse({})),
   pipeline: pipelineSchema.default(pipelineSchema.parse({})),
+  lake: lakeSchema.default(lakeSchema.parse({})),
   sources: componentsSchema.default({}),
   transforms: componentsSchema.default({}),
   sinks: componentsSchema.default({}),

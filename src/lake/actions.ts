@@ -122,7 +122,7 @@ export function decodeDataPath(path: string): string {
   return decodeURIComponent(path)
 }
 
-/** Encodes a relative file path the way Delta stores it in `add.path` (each segment URI-escaped). */
+/** Encodes a relative file path the way Delta stores it in `add.path`: a relative URI, `=` and `/` kept. */
 export function encodeDataPath(relative: string): string {
-  return relative.split('/').map(encodeURIComponent).join('/')
+  return encodeURI(relative)
 }

@@ -1,0 +1,93 @@
+// Erasure of one person (issue 6): their rows leave the lake's current files (rewritten without
+// them, the old files deleted at once) and the store, and an audit record says who asked, when and
+// how much went. It runs inside the lake's queue, so no export can copy the rows back in between.
+import { join } from 'node:path'
+import { RequestError } from '../core/errors.ts'
+import { type ErasureSubject, eraseFromStore, literal, visitorsOfUser } from '../store/duckdb/erase.ts'
+import type { Lake } from './lake.ts'
+import type { LakeMetrics } from './lake-metrics.ts'
+import { type ConnectionSource, sqlString, withConnection } from './parquet-io.ts'
+
+/** What an erasure removed. */
+export interface ErasureResult {
+  readonly subject_kind: ErasureSubject['kind']
+  readonly subject_id: string
+  readonly requested_by: string
+  readonly requested_at: string
+  readonly rows_events: number
+  readonly rows_sessions: number
+  readonly rows_late_events: number
+  readonly rows_dead_letters: number
+  readonly lake_rows: number
+  readonly lake_files_rewritten: number
+  readonly lake_version: number | null
+}
+
+/** Parses `{visitor_id | user_id, requested_by}`; a RequestError says what is wrong. */
+export function parseErasureRequest(body: unknown): { subject: ErasureSubject; requestedBy: string } {
+  const b = (body ?? {}) as Record<string, unknown>
+  const visitor = b.visitor_id
+  const user = b.user_id
+  const by = b.requested_by
+  const bad = (m: string) => new RequestError(400, 'invalid_erasure_request', m)
+  if ((visitor === undefined) === (user === undefined))
+    throw bad('give exactly one of "visitor_id" or "user_id"')
+  const id = visitor ?? user
+  if (typeof id !== 'string' || id.trim() === '' || id.length > 512)
+    throw bad('the id must be a non-empty string of at most 512 characters')
+  if (typeof by !== 'string' || by.trim() === '' || by.length > 256)
+    throw bad('"requested_by" must say who asked (a non-empty string of at most 256 characters)')
+  return { subject: { kind: visitor !== undefined ? 'visitor' : 'user', id }, requestedBy: by }
+}
+
+/** Erases `subject` from lake and store; resolves with the counts (also in `erasure_audit`). */
+export function erase(
+  lake: Lake,
+  db: ConnectionSource,
+  subject: ErasureSubject,
+  requestedBy: string,
+  now: number,
+  metrics?: LakeMetrics,
+): Promise<ErasureResult> {
+  return lake.exclusive('erase', async () => {
+    const visitors = new Set<string>(subject.kind === 'visitor' ? [subject.id] : [])
+    const current = await lake.current()
+    await withConnection(db, async (conn) => {
+      if (subject.kind !== 'user') return
+      for (const v of await visitorsOfUser(conn, subject.id)) visitors.add(v)
+      // The lake may hold visitors the store no longer has (retention).
+      if (current && current.files.size > 0) {
+        const files = [...current.files.keys()].map((p) => sqlString(join(lake.root, p)))
+        const r = await conn.runAndReadAll(
+          `SELECT DISTINCT visitor_id FROM read_parquet([${files.join(', ')}], union_by_name = true)
+           WHERE user_id = ${literal(subject.id)} AND visitor_id IS NOT NULL`,
+        )
+        for (const row of r.getRows()) visitors.add(String(row[0]))
+      }
+    })
+    const list = [...visitors]
+    const predicate =
+      (list.length ? `visitor_id IN (${list.map(literal).join(', ')})` : 'false') +
+      (subject.kind === 'user' ? ` OR user_id = ${literal(subject.id)}` : '')
+    const lakeResult = await lake.rewriteWithoutUnlocked(predicate, `erasure of one ${subject.kind}`)
+    const counts = await withConnection(db, (conn) =>
+      eraseFromStore(conn, subject, list, requestedBy, now, lakeResult.files_rewritten),
+    )
+    metrics?.erasures.inc({ subject_kind: subject.kind })
+    for (const [table, n] of Object.entries({ ...counts, lake: lakeResult.rows_removed }))
+      metrics?.erasedRows.inc({ table }, n)
+    return {
+      subject_kind: subject.kind,
+      subject_id: subject.id,
+      requested_by: requestedBy,
+      requested_at: new Date(now).toISOString(),
+      rows_events: counts.events,
+      rows_sessions: counts.sessions,
+      rows_late_events: counts.late_events,
+      rows_dead_letters: counts.dead_letters,
+      lake_rows: lakeResult.rows_removed,
+      lake_files_rewritten: lakeResult.files_rewritten,
+      lake_version: lakeResult.version,
+    }
+  })
+}
