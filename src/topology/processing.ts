@@ -9,6 +9,7 @@ import { topologicalOrder } from '../config/graph.ts'
 import type { ClickflowConfig, ResolvedComponent } from '../config/load.ts'
 import type { Clock } from '../core/clock.ts'
 import type { BuildContext, ComponentKind, Sink, Transform } from '../core/component.ts'
+import { startLakeService } from '../lake/lake-service.ts'
 import { EVENTS_TOPIC } from '../log/envelope.ts'
 import type { EventLog } from '../log/log.ts'
 import { type Database, openDatabase } from '../store/duckdb/database.ts'
@@ -73,6 +74,8 @@ export async function startProcessing(
     cleanups.push(() => store.close())
 
     const adminRoutes = new AdminRoutes()
+    const lake = await startLakeService(config, () => openDuckdb(), logger, metrics, adminRoutes)
+    cleanups.push(() => lake.stop())
     const ctxFor = (c: ResolvedComponent, kind: ComponentKind): BuildContext => ({
       id: c.id,
       type: c.type,
