@@ -2,6 +2,7 @@
 // drift from what the loader accepts.
 import { z } from 'zod'
 import type { Registry } from '../core/registry.ts'
+import { lakeSchema } from '../lake/config.ts'
 import { formatConfig } from '../parsers/format-config.ts'
 import { apiSchema, logSchema, pipelineSchema, storeSchema } from './schema.ts'
 
@@ -60,6 +61,7 @@ export function renderConfigReference(registry: Registry): string {
     '| `api` | mapping | | The admin listener, below. |',
     '| `store` | mapping | | The query store, below. |',
     '| `pipeline` | mapping | | Batching and retries between log and sinks, below. |',
+    '| `lake` | mapping | | The lake (Parquet + Delta Lake log), below. |',
     '| `sources`, `transforms`, `sinks` | mapping of id to component | | Components keyed by a snake_case id; transforms and sinks list their `inputs`. |',
     '',
   ]
@@ -68,6 +70,7 @@ export function renderConfigReference(registry: Registry): string {
     ['api', apiSchema],
     ['store', storeSchema],
     ['pipeline', pipelineSchema],
+    ['lake', lakeSchema],
   ] as const) {
     out.push(`## \`${name}\``, '', schema.description ?? '', '', table(schema), '')
   }
