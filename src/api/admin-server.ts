@@ -172,12 +172,32 @@ export class AdminServer {
       throw new RequestError(415, 'unsupported_media_type', 'send {"sql": "..."} as application/json')
     }
     const body = parseJson(await readBody(req, MAX_SQL_BODY))
-    const sql = (body as { sql?: unknown } | null)?.sql
+    const { sql, format: bodyFormat } = (body ?? {}) as { sql?: unknown; format?: unknown }
     if (typeof sql !== 'string')
       throw new RequestError(400, 'invalid_body', 'the body must be {"sql": "<one SELECT statement>"}')
+    const format = bodyFormat ?? new URL(req.url ?? '/', 'http://admin').searchParams.get('format') ?? 'json'
+    if (format !== 'json' && format !== 'csv' && format !== 'parquet')
+      throw new RequestError(
+        400,
+        'invalid_format',
+        `format must be json, csv or parquet, not ${JSON.stringify(format)}`,
+      )
     this.#counters.received()
-    const result = await this.#o.store.sql(sql)
+    if (format === 'json') {
+      const result = await this.#o.store.sql(sql)
+      this.#counters.sent()
+      sendJson(res, 200, result)
+      return
+    }
+    const file = await this.#o.store.sqlExport(sql, format)
     this.#counters.sent()
-    sendJson(res, 200, result)
+    res.writeHead(200, {
+      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.apache.parquet',
+      'content-disposition': `attachment; filename="query.${format}"`,
+      'content-length': file.data.length,
+      'x-clickflow-rows': String(file.rows),
+      'x-clickflow-truncated': String(file.truncated),
+    })
+    res.end(file.data)
   }
 }

@@ -16,10 +16,23 @@ export interface QueryResult {
   readonly elapsed_ms: number
 }
 
+/** File formats a query result can be exported in. */
+export type ExportFormat = 'csv' | 'parquet'
+
+/** A query result as a file. */
+export interface ExportResult {
+  readonly data: Buffer
+  readonly rows: number
+  /** True when the row limit cut the result. */
+  readonly truncated: boolean
+}
+
 /** What the API can ask of a store. */
 export interface Store {
   /** Runs one read-only SQL statement; throws RequestError (400) for anything else or for bad SQL. */
   sql(query: string): Promise<QueryResult>
+  /** Runs the same kind of statement and returns the result as a CSV (with header) or Parquet file. */
+  sqlExport(query: string, format: ExportFormat): Promise<ExportResult>
   healthcheck(): Promise<void>
   close(): Promise<void>
 }
