@@ -2,8 +2,10 @@
 // (the embedded log in this thread, the one in the ingest thread, or Kafka), runs transforms and
 // sinks, and serves the store to the admin listener. `clickflow start` runs it in a worker thread.
 import { join } from 'node:path'
+import { AnalyticsService } from '../analytics/analytics-service.ts'
 import { AdminRoutes } from '../api/admin-routes.ts'
 import { AdminServer, type Readiness } from '../api/admin-server.ts'
+import { analyticsRoutes } from '../api/analytics-routes.ts'
 import { importHandler } from '../api/import-endpoint.ts'
 import { topologicalOrder } from '../config/graph.ts'
 import type { ClickflowConfig, ResolvedComponent } from '../config/load.ts'
@@ -12,6 +14,7 @@ import type { BuildContext, ComponentKind, Sink, Transform } from '../core/compo
 import { startLakeService } from '../lake/lake-service.ts'
 import { EVENTS_TOPIC } from '../log/envelope.ts'
 import type { EventLog } from '../log/log.ts'
+import { DuckdbAnalytics } from '../store/duckdb/analytics-sql.ts'
 import { type Database, openDatabase } from '../store/duckdb/database.ts'
 import { DuckdbStore } from '../store/duckdb/duckdb-store.ts'
 import type { Logger } from '../telemetry/logger.ts'
@@ -76,6 +79,10 @@ export async function startProcessing(
     const adminRoutes = new AdminRoutes()
     const lake = await startLakeService(config, () => openDuckdb(), logger, metrics, adminRoutes)
     cleanups.push(() => lake.stop())
+    const analyticsDb = await openDuckdb()
+    cleanups.push(() => analyticsDb.release())
+    const analytics = new DuckdbAnalytics(analyticsDb, { timeoutMs: g.store.sql_timeout_ms })
+    adminRoutes.add(...analyticsRoutes(new AnalyticsService(analytics, () => clock.now())))
     const ctxFor = (c: ResolvedComponent, kind: ComponentKind): BuildContext => ({
       id: c.id,
       type: c.type,

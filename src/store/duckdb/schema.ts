@@ -116,6 +116,12 @@ export const SCHEMA_DDL: readonly string[] = [
      rows_other BIGINT NOT NULL,
      lake_files_rewritten INTEGER NOT NULL
    )`,
+  // Funnels saved from the dashboard (POST /api/funnels/saved); the definition is the API's JSON.
+  `CREATE TABLE IF NOT EXISTS saved_funnels (
+     name VARCHAR NOT NULL PRIMARY KEY,
+     definition JSON NOT NULL,
+     saved_at TIMESTAMP NOT NULL
+   )`,
   // Where each exactly-once sink stopped in the log; updated in the same transaction as its rows.
   `CREATE TABLE IF NOT EXISTS clickflow_sink_positions (
      sink_id VARCHAR NOT NULL,
