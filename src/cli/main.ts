@@ -6,6 +6,14 @@ import { builtinRegistry } from '../topology/builtin-registry.ts'
 import { EXIT, parsePort, reportError } from './exit.ts'
 import { type GenerateCliOptions, runGenerate } from './generate.ts'
 import { runImportCommand } from './import-command.ts'
+import {
+  runErase,
+  runLakeCompact,
+  runLakeExport,
+  runLakeHistory,
+  runLakeSnapshot,
+  runLakeVacuum,
+} from './lake-command.ts'
 import { runLogInspect } from './log-inspect.ts'
 import { runLogTail } from './log-tail.ts'
 import { runLogTopics } from './log-topics.ts'
@@ -160,6 +168,75 @@ log
   .action(async (topic: string, partition: string, o: { dataDir?: string }) => {
     process.exitCode = await runLogInspect(topic, partition, o)
   })
+
+const dataDirOptions = (c: Command): Command =>
+  c
+    .option('-c, --config <file>', 'config file (default: the built-in topology)')
+    .option('--data-dir <dir>', 'data directory (default ./clickflow-data)')
+    .option(
+      '--admin-token <token>',
+      'token of a running clickflow to send the request to (or CLICKFLOW_ADMIN_TOKEN)',
+    )
+
+const lake = program
+  .command('lake')
+  .description('The lake: Parquet files by day with a Delta Lake log (works whether or not clickflow runs).')
+dataDirOptions(
+  lake
+    .command('export')
+    .description(
+      'Export closed days (or one day) of events that are not in the lake yet, as one new version.',
+    )
+    .option('--day <YYYY-MM-DD>', 'export this UTC day, closed or not'),
+).action(async (o) => {
+  process.exitCode = await runLakeExport(o, process.env)
+})
+dataDirOptions(
+  lake
+    .command('compact')
+    .description('Merge each day with several small files into one file (a version with dataChange=false).')
+    .option('--min-files <n>', 'compact a day once it has this many small files (default 2)'),
+).action(async (o) => {
+  process.exitCode = await runLakeCompact(o, process.env)
+})
+dataDirOptions(
+  lake
+    .command('vacuum')
+    .description('Delete files no version within the retention period needs.')
+    .option(
+      '--retention-hours <h>',
+      'keep files removed less than this long ago (default: lake.vacuum_retention_ms)',
+    ),
+).action(async (o) => {
+  process.exitCode = await runLakeVacuum(o, process.env)
+})
+dataDirOptions(
+  lake.command('history').description('List the versions of the lake table, newest first.'),
+).action(async (o) => {
+  process.exitCode = await runLakeHistory(o, process.env)
+})
+dataDirOptions(
+  lake
+    .command('snapshot')
+    .description('Print the files of the newest version, or of an earlier one (time travel).')
+    .option('--version <n>', 'the table as of this version')
+    .option('--timestamp <iso>', 'the table as of this time (the newest version committed at or before it)'),
+).action(async (o) => {
+  process.exitCode = await runLakeSnapshot(o, process.env)
+})
+
+dataDirOptions(
+  program
+    .command('erase')
+    .description(
+      'Erase everything about one visitor or user from the store and the lake, with an audit record.',
+    )
+    .option('--visitor <id>', 'the visitor id to erase')
+    .option('--user <id>', 'the user id to erase (with the visitors it was seen with)')
+    .option('--requested-by <who>', 'who asked, for the audit record (default cli:<login name>)'),
+).action(async (o) => {
+  process.exitCode = await runErase(o, process.env)
+})
 
 try {
   await program.parseAsync(process.argv)
