@@ -242,7 +242,7 @@ export class Lake {
           for (const [i, day] of days.entries()) {
             const appId = `${EXPORT_APP_ID}/${PARTITION_COLUMN}=${day}`
             const prior = base?.txns.get(appId)
-            if (pos > 0 && prior && prior.version >= pos) {
+            if (pos > 0 && prior?.version === pos) {
               result.push({ day, rows: 0, skipped: 'already exported at this store position' })
               continue
             }
