@@ -122,6 +122,32 @@ export const SCHEMA_DDL: readonly string[] = [
      definition JSON NOT NULL,
      saved_at TIMESTAMP NOT NULL
    )`,
+  // Alert rules' state (issue 5), one row per rule id, so a restart neither re-fires nor forgets a
+  // firing alert; written by src/alerts at every evaluation.
+  `CREATE TABLE IF NOT EXISTS alert_state (
+     rule_id VARCHAR NOT NULL PRIMARY KEY,
+     state VARCHAR NOT NULL,
+     since TIMESTAMP,
+     pending_since TIMESTAMP,
+     last_fired_at TIMESTAMP,
+     last_value DOUBLE,
+     updated_at TIMESTAMP NOT NULL
+   )`,
+  // Every firing and recovery with its webhook delivery; `pending` ones are delivered again on start.
+  `CREATE TABLE IF NOT EXISTS alert_history (
+     id VARCHAR NOT NULL PRIMARY KEY,
+     rule_id VARCHAR NOT NULL,
+     kind VARCHAR NOT NULL,
+     occurred_at TIMESTAMP NOT NULL,
+     value DOUBLE NOT NULL,
+     threshold DOUBLE NOT NULL,
+     baseline DOUBLE,
+     webhook_url VARCHAR,
+     webhook_status VARCHAR NOT NULL,
+     webhook_attempts INTEGER NOT NULL,
+     webhook_error VARCHAR,
+     payload JSON NOT NULL
+   )`,
   // Where each exactly-once sink stopped in the log; updated in the same transaction as its rows.
   `CREATE TABLE IF NOT EXISTS clickflow_sink_positions (
      sink_id VARCHAR NOT NULL,
@@ -133,4 +159,11 @@ export const SCHEMA_DDL: readonly string[] = [
 ]
 
 /** Tables a user may read with SQL. */
-export const USER_TABLES = ['events', 'dead_letters', 'sessions', 'late_events', 'erasure_audit'] as const
+export const USER_TABLES = [
+  'events',
+  'dead_letters',
+  'sessions',
+  'late_events',
+  'erasure_audit',
+  'alert_history',
+] as const
