@@ -17,6 +17,8 @@ export const OTTO_FILE = join(
 
 const DAY = 86_400_000
 const GAP = 30 * 60_000
+const MAX_SESSION = DAY
+const BOUNCE_ENGAGED = 10_000
 
 /**
  * OTTO's events: clicks -> page view of /product/<aid>, carts -> track "cart", orders -> track
@@ -108,7 +110,12 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return m
 }
 
-/** Sessions by a 30-minute gap per visitor; a bounce is a session with one page view. */
+/**
+ * Sessions as the processor defines them (src/processor/session.ts, written again here): a visitor's
+ * session ends after 30 minutes without events and is cut 24 hours after its start; entry and exit
+ * are the first and last page viewed (else the first and last event's page); a bounce is one page
+ * view and less than 10 s between first and last event (no engagement events here).
+ */
 export function truthSessions(events: readonly ClickEvent[]): TruthSession[] {
   const out: TruthSession[] = []
   for (const [visitor, evs] of groupBy(events, (e) => e.visitor_id!)) {
@@ -117,26 +124,33 @@ export function truthSessions(events: readonly ClickEvent[]): TruthSession[] {
     const flush = () => {
       if (cur.length === 0) return
       const pvs = cur.filter((e) => e.event_type === 'pageview')
+      const first = cur[0]!
+      const last = cur[cur.length - 1]!
       out.push({
         session_id: `${visitor}#${out.length}`,
         visitor_id: visitor,
-        site: cur[0]!.site!,
-        start_time: cur[0]!.event_time,
-        end_time: cur[cur.length - 1]!.event_time,
+        site: first.site!,
+        start_time: first.event_time,
+        end_time: last.event_time,
         page_views: pvs.length,
         events: cur.length,
-        is_bounce: pvs.length === 1,
-        entry_page: pvs[0]?.page_path ?? null,
-        exit_page: pvs[pvs.length - 1]?.page_path ?? null,
-        country: cur[0]!.country,
-        device_type: cur[0]!.device_type,
-        channel: cur[0]!.channel,
-        is_bot: cur[0]!.is_bot,
+        is_bounce: pvs.length === 1 && last.event_time - first.event_time < BOUNCE_ENGAGED,
+        entry_page: (pvs[0] ?? first).page_path,
+        exit_page: (pvs[pvs.length - 1] ?? last).page_path,
+        country: first.country,
+        device_type: first.device_type,
+        channel: first.channel,
+        is_bot: first.is_bot,
       })
       cur = []
     }
     for (const e of evs) {
-      if (cur.length > 0 && e.event_time - cur[cur.length - 1]!.event_time > GAP) flush()
+      if (
+        cur.length > 0 &&
+        (e.event_time - cur[cur.length - 1]!.event_time >= GAP ||
+          e.event_time - cur[0]!.event_time >= MAX_SESSION)
+      )
+        flush()
       cur.push(e)
     }
     flush()
