@@ -11,6 +11,7 @@ import { topologicalOrder } from '../config/graph.ts'
 import type { ClickflowConfig, ResolvedComponent } from '../config/load.ts'
 import type { Clock } from '../core/clock.ts'
 import type { BuildContext, ComponentKind, Sink, Transform } from '../core/component.ts'
+import { dashboardRoutes } from '../dashboard/routes.ts'
 import { startLakeService } from '../lake/lake-service.ts'
 import { EVENTS_TOPIC } from '../log/envelope.ts'
 import type { EventLog } from '../log/log.ts'
@@ -83,6 +84,7 @@ export async function startProcessing(
     cleanups.push(() => analyticsDb.release())
     const analytics = new DuckdbAnalytics(analyticsDb, { timeoutMs: g.store.sql_timeout_ms })
     adminRoutes.add(...analyticsRoutes(new AnalyticsService(analytics, () => clock.now())))
+    adminRoutes.add(...dashboardRoutes(config))
     const ctxFor = (c: ResolvedComponent, kind: ComponentKind): BuildContext => ({
       id: c.id,
       type: c.type,
