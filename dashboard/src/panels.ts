@@ -1,5 +1,5 @@
 // The breakdown panels: which dimensions each one offers and which columns each dimension shows.
-import type { Dimension } from '../../src/analytics/contract.ts'
+import type { Dimension, Filter } from '../../src/analytics/contract.ts'
 import type { Column } from './components/table.tsx'
 
 /** One tab of a panel. */
@@ -7,6 +7,8 @@ export interface Tab {
   readonly dimension: Dimension
   readonly label: string
   readonly columns: readonly Column[]
+  /** A filter this tab always applies besides the dashboard's (custom events only). */
+  readonly filter?: Filter
 }
 
 /** A panel: a title and its tabs. */
@@ -66,7 +68,12 @@ export const PANELS: readonly PanelSpec[] = [
     id: 'events',
     title: 'Custom events',
     tabs: [
-      { dimension: 'event_name', label: 'Events', columns: [V, E] },
+      {
+        dimension: 'event_name',
+        label: 'Events',
+        columns: [V, E],
+        filter: { dimension: 'event_type', op: '==', value: ['track'] },
+      },
       { dimension: 'event_type', label: 'Event types', columns: [V, E] },
     ],
   },

@@ -56,7 +56,7 @@ export function BreakdownTable({
                 <span class="text">{r.value ?? '(none)'}</span>
               </td>
               {columns.map((c) => (
-                <td key={c.key} class="num" data-col={c.key}>
+                <td key={c.key} class="num" data-col={c.key} data-raw={String(r[c.key] ?? '')}>
                   {c.key === 'bounce_rate' ? pct(r.bounce_rate) : num(r[c.key])}
                 </td>
               ))}

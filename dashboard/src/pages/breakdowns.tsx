@@ -43,7 +43,7 @@ function PropertyKeys({ current }: { current: string }) {
 /** The Breakdowns page. */
 export function Breakdowns({ s }: { s: AppState }) {
   const tab = tabFor(s.dim)
-  const path = `/api/stats/breakdown${breakdownQuery(s, tab.dimension, 100)}`
+  const path = `/api/stats/breakdown${breakdownQuery(s, tab.dimension, 100, tab.filter)}`
   const r = useApi(path, (signal) => getJson<BreakdownResponse>(path, signal))
   const columns = [
     ...tab.columns,

@@ -20,7 +20,7 @@ export function toStep(text: string): FunnelStep | null {
   const kind = text.slice(0, i)
   const value = text.slice(i + 1).trim()
   if (i < 0 || !value) return null
-  if (kind === 'page') return { label: `Visited ${value}`, event_type: 'page_view', page: value }
+  if (kind === 'page') return { label: `Visited ${value}`, event_type: 'pageview', page: value }
   if (kind === 'event') return { label: value, event_name: value }
   return null
 }
@@ -202,7 +202,7 @@ function Saved({ s, reloadKey }: { s: AppState; reloadKey: number }) {
           ))}
         </ul>
       )}
-      <p class="muted">{s.steps.length ? '' : 'Pick one to load its steps.'}</p>
+      {list.length > 0 && <p class="muted">Pick one to load its steps.</p>}
     </section>
   )
 }

@@ -105,7 +105,9 @@ function Stats({ s }: { s: AppState }) {
         {METRICS.map((m) => (
           <div class="stat card" key={m.key} data-metric={m.key}>
             <div class="stat-label">{m.label}</div>
-            <div class="stat-value">{m.show(current[m.key])}</div>
+            <div class="stat-value" data-value={String(current[m.key])}>
+              {m.show(current[m.key])}
+            </div>
             {m.key === 'conversion_rate' && <GoalPicker s={s} />}
             {(m.key !== 'conversion_rate' || current.conversion_rate !== null) && (
               <Change now={current[m.key]} before={previous[m.key]} lowerIsBetter={m.lowerIsBetter} />

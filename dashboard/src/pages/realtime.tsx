@@ -48,7 +48,9 @@ function TopList({
                   <span class="bar" style={{ width: `${(r.visitors / max) * 100}%` }} />
                   <span class="text">{r.value}</span>
                 </td>
-                <td class="num">{num(r.visitors)}</td>
+                <td class="num" data-raw={r.visitors}>
+                  {num(r.visitors)}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -144,12 +146,16 @@ export function Realtime({ s }: { s: AppState }) {
       <div class="stats">
         <div class="stat card" data-metric="visitors_now">
           <div class="stat-label">Visitors now</div>
-          <div class="stat-value">{num(snap.visitors_now)}</div>
+          <div class="stat-value" data-value={snap.visitors_now}>
+            {num(snap.visitors_now)}
+          </div>
           <span class="muted">last 5 minutes</span>
         </div>
         <div class="stat card" data-metric="events_per_second">
           <div class="stat-label">Events / second</div>
-          <div class="stat-value">{num(snap.events_per_second)}</div>
+          <div class="stat-value" data-value={snap.events_per_second}>
+            {num(snap.events_per_second)}
+          </div>
           <span class="muted">last 10 seconds</span>
         </div>
         <div class="stat card" data-metric="conversion_rate">

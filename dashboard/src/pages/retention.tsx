@@ -79,7 +79,8 @@ export function Retention({ s }: { s: AppState }) {
                     <td class="num">{num(c.visitors)}</td>
                     {Array.from({ length: periods }, (_, k) => {
                       const v = c.retained[k]
-                      if (v === null || v === undefined) return <td key={k} class="cell future" />
+                      if (v === null || v === undefined || c.visitors === 0)
+                        return <td key={k} class="cell future" data-retained={v ?? undefined} />
                       const share = c.visitors ? v / c.visitors : 0
                       return (
                         <td

@@ -18,7 +18,7 @@ interface QueryResult {
 
 const EXAMPLE = `SELECT date_trunc('day', event_time) AS day,
        count(DISTINCT visitor_id) AS visitors,
-       count(*) FILTER (WHERE event_type = 'page_view') AS page_views
+       count(*) FILTER (WHERE event_type = 'pageview') AS page_views
 FROM events
 WHERE event_time >= now()::TIMESTAMP - INTERVAL 30 DAY
 GROUP BY 1 ORDER BY 1`
