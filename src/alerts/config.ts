@@ -145,7 +145,9 @@ export const alertsConfig = z
     if (durationMs(a.evaluate_every) < 100)
       ctx.addIssue({ code: 'custom', path: ['evaluate_every'], message: 'evaluate at most every 100ms' })
   })
-  .describe('Alert rules over the live metrics; firing and recovery POST a JSON payload to a webhook.')
+  .describe(
+    'Alert rules over the live metrics (`webhook_url`, `evaluate_every`, `webhook_timeout`, `webhook_retries`, `webhook_backoff`, `rules`; each rule and an example in docs/api.md, "Alert rules"); firing and recovery POST a JSON payload to a webhook.',
+  )
 
 /** Parsed alert settings. */
 export type AlertsConfig = z.infer<typeof alertsConfig>

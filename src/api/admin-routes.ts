@@ -17,6 +17,20 @@ export interface AdminRoute {
 /** The routes collected for the admin listener. */
 export class AdminRoutes {
   readonly #routes: AdminRoute[] = []
+  readonly #closing = new AbortController()
+
+  /**
+   * Aborted when the admin listener is about to stop. Long-lived responses (a Server-Sent Events
+   * stream) end on it: the listener's stop waits for every request in flight.
+   */
+  get closing(): AbortSignal {
+    return this.#closing.signal
+  }
+
+  /** Ends long-lived responses; whoever stops the listener calls this first. */
+  close(): void {
+    this.#closing.abort()
+  }
 
   /** Adds routes; a method + path registered twice is a programming error. */
   add(...routes: AdminRoute[]): void {
