@@ -40,4 +40,8 @@ sinks:
   store:
     type: duckdb
     inputs: [anonymize]
+  live:
+    type: live
+    inputs: [anonymize]
+    conversion_event: purchase
 `

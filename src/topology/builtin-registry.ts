@@ -1,5 +1,6 @@
 // The component types that ship with clickflow.
 import { Registry } from '../core/registry.ts'
+import { liveSink } from '../live/index.ts'
 import { duckdbSink } from '../sinks/duckdb/index.ts'
 import { fileTailSource } from '../sources/file-tail/index.ts'
 import { httpCollectorSource } from '../sources/http-collector/index.ts'
@@ -22,5 +23,6 @@ export function builtinRegistry(): Registry {
     enrichReferrerTransform,
     anonymizeIpTransform,
     duckdbSink,
+    liveSink,
   )
 }

@@ -167,7 +167,10 @@ export async function startProcessing(
       routes: adminRoutes.list(),
     })
     await admin.start()
-    cleanups.push(() => admin.stop())
+    cleanups.push(() => {
+      adminRoutes.close()
+      return admin.stop()
+    })
 
     let stopping: Promise<void> | null = null
     return {
