@@ -1,7 +1,9 @@
 // The states a panel can be in besides "here are your numbers": loading, failed, and no data yet
 // (with the snippet that starts the data flowing).
+
+import { useEffect, useState } from 'preact/hooks'
 import type { ApiError } from '../api.ts'
-import { useSetup } from '../setup.ts'
+import { loadSites, useSetup } from '../setup.ts'
 
 /** An API error as a sentence, with the code for searching the docs. */
 export function ErrorBox({ error }: { error: ApiError }) {
@@ -22,11 +24,28 @@ export function Loading() {
   )
 }
 
-/** "No data yet": the tag snippet for this installation, ready to copy. */
-export function NoData({ what = 'No data yet' }: { what?: string }) {
+/**
+ * "No data yet": the tag snippet for this installation, ready to copy. The snippet shows only when
+ * no site has sent anything at all; with data elsewhere in time the box says so instead.
+ */
+export function NoData({ what = 'No data yet', other }: { what?: string; other: string }) {
   const setup = useSetup()
+  const [hasData, setHasData] = useState<boolean | null>(null)
+  useEffect(() => {
+    loadSites(true).then(
+      (r) => setHasData(r.sites.length > 0),
+      () => setHasData(false),
+    )
+  }, [])
+  if (hasData === null) return null
+  if (hasData)
+    return (
+      <p class="empty" data-empty="elsewhere">
+        {other}
+      </p>
+    )
   return (
-    <div class="empty">
+    <div class="empty" data-empty="no-data">
       <p>
         <strong>{what}.</strong> Add this snippet to the <code>&lt;head&gt;</code> of your site and events
         appear here within a second:

@@ -85,7 +85,9 @@ export function Breakdowns({ s }: { s: AppState }) {
         ) : !r.data ? (
           <Loading />
         ) : r.data.rows.length === 0 ? (
-          <NoRows />
+          <NoRows
+            text={s.filters.length ? 'Nothing in this range with these filters.' : 'Nothing in this range.'}
+          />
         ) : (
           <BreakdownTable
             data={r.data}

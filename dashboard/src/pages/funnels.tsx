@@ -154,7 +154,7 @@ function Result({ data }: { data: FunnelResponse }) {
   )
 }
 
-function Saved({ s, reloadKey }: { s: AppState; reloadKey: number }) {
+function Saved({ reloadKey }: { reloadKey: number }) {
   const r = useApi(`saved-${reloadKey}`, (signal) =>
     getJson<readonly SavedFunnel[] | { funnels: readonly SavedFunnel[] }>('/api/funnels/saved', signal),
   )
@@ -292,7 +292,7 @@ export function Funnels({ s }: { s: AppState }) {
           {saveState.error && <ErrorBox error={saveState.error} />}
           {saveState.saved && <p class="ok">Saved “{saveState.saved}”.</p>}
         </section>
-        <Saved s={s} reloadKey={reloadKey} />
+        <Saved reloadKey={reloadKey} />
       </div>
       <section class="card" data-panel="funnel-result" aria-busy={r.loading}>
         <header>

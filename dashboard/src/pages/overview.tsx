@@ -99,7 +99,7 @@ function Stats({ s }: { s: AppState }) {
   return (
     <>
       {current.events === 0 && previous.events === 0 && s.filters.length === 0 && (
-        <NoData what="No events in this range" />
+        <NoData other="No events in this range: pick a longer range, or another site." />
       )}
       <div class="stats" aria-busy={r.loading}>
         {METRICS.map((m) => (

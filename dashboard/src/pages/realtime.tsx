@@ -142,7 +142,9 @@ export function Realtime({ s }: { s: AppState }) {
         <span class="muted"> updated {time(snap.time, s.tz)}</span>
       </div>
       {error && !connected && <ErrorBox error={error as ApiError} />}
-      {nothing && <NoData what="Nobody on your sites right now" />}
+      {nothing && (
+        <NoData what="Nobody on your sites right now" other="Nobody on your sites in the last 30 minutes." />
+      )}
       <div class="stats">
         <div class="stat card" data-metric="visitors_now">
           <div class="stat-label">Visitors now</div>
