@@ -240,7 +240,13 @@ export class Pipeline {
         const events = out.events.get(s.id) ?? []
         const deadLetters = s.sink.keepsDeadLetters ? (out.deadLetters.get(s.id) ?? []) : []
         s.metrics.received(events.length)
-        return this.#writeWithRetry(s, events, deadLetters, position, out.partitionOf)
+        return this.#writeWithRetry(
+          s,
+          events,
+          deadLetters,
+          sinkPosition(position, this.#skip.get(s.id)),
+          out.partitionOf,
+        )
       }),
     )
     return results.every(Boolean)
@@ -308,6 +314,19 @@ export class Pipeline {
       signal.addEventListener('abort', done, { once: true })
     })
   }
+}
+
+/**
+ * The position a sink reaches with this batch: where it already holds more (it is being skipped
+ * while the pipeline re-reads for a sink behind it), its own position, never one that goes back.
+ * Storing the batch's position there would make its stored position regress, and a crash then
+ * would send it the skipped records a second time.
+ */
+function sinkPosition(position: LogPosition, skip: PartitionOffsets | undefined): LogPosition {
+  if (!skip) return position
+  const offsets: PartitionOffsets = { ...position.offsets }
+  for (const [p, o] of Object.entries(skip)) if (o > (offsets[Number(p)] ?? 0)) offsets[Number(p)] = o
+  return { topic: position.topic, offsets }
 }
 
 type PipelineSinkEvents = Parameters<Sink['write']>[0]['events']

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { testContext } from '../../../test/helpers/build-context.ts'
 import { ManualClock } from '../../core/clock.ts'
-import type { Sink, SinkBatch } from '../../core/component.ts'
+import type { Sink, SinkBatch, SinkWriteContext } from '../../core/component.ts'
 import type { ClickEvent } from '../../core/event.ts'
 import { EVENTS_TOPIC, eventRecord } from '../../log/envelope.ts'
 import { SegmentLog } from '../../log/segment-log/segment-log.ts'
@@ -159,12 +159,20 @@ function stream(): ClickEvent[] {
   return out.map((e) => ({ ...e, source_id: 'src' }))
 }
 
+/** An exactly-once sink in memory: it stores each batch's position with its events. */
 class Recorder implements Sink {
   readonly keepsDeadLetters = false
   readonly ids: string[] = []
+  /** Every position it was given, in order. */
+  readonly positions: Record<number, number>[] = []
   async healthcheck() {}
-  async write(batch: SinkBatch) {
+  async write(batch: SinkBatch, ctx: SinkWriteContext) {
     for (const e of batch.events) this.ids.push(e.event_id)
+    this.positions.push({ ...ctx.position.offsets })
+  }
+  async storedPosition(topic: string) {
+    const last = this.positions.at(-1)
+    return last ? { topic, offsets: last } : null
   }
   async close() {}
 }
@@ -242,8 +250,8 @@ test('a crash between checkpoints: the pipeline replays from the checkpoint to t
   const path = join(dir, 'db.duckdb')
   const log = await SegmentLog.open({ dir: join(dir, 'log'), ...logOptions }, logger)
   await log.append(EVENTS_TOPIC, events.slice(0, 300).map(eventRecord))
-  // A checkpoint every 130 events: the crash leaves up to 129 applied, acknowledged, unsaved.
-  const crashed = await build(path, { checkpoint_max_events: 130 })
+  // A checkpoint every 180 events: the crash leaves 120 applied and acknowledged but unsaved.
+  const crashed = await build(path, { checkpoint_max_events: 180 })
   const recorder = new Recorder()
   await runPipeline(
     log,
@@ -258,7 +266,7 @@ test('a crash between checkpoints: the pipeline replays from the checkpoint to t
   assert.ok(sum(checkpointed) < 300, `the checkpoint (${sum(checkpointed)}) is behind what was acknowledged`)
   // The crash: `crashed` is abandoned without its final checkpoint; a new one restores the saved state.
   await log.append(EVENTS_TOPIC, events.slice(300).map(eventRecord))
-  const restarted = await build(path, { checkpoint_max_events: 130 })
+  const restarted = await build(path, { checkpoint_max_events: 180 })
   await runPipeline(
     log,
     [
@@ -270,8 +278,12 @@ test('a crash between checkpoints: the pipeline replays from the checkpoint to t
   await restarted.close()
   await log.close()
   assert.equal(await tables(path), reference)
-  // The other sink got every event once: the replay for the processor was not sent to it.
+  // The other sink got every event once: the replay for the processor was not sent to it, and the
+  // position it was given never went back (storing a lower one would make it receive records twice).
   assert.deepEqual([...recorder.ids].sort(), events.map((e) => e.event_id).sort())
+  for (let i = 1; i < recorder.positions.length; i++)
+    for (const [p, o] of Object.entries(recorder.positions[i - 1]!))
+      assert.ok(recorder.positions[i]![Number(p)]! >= o, `position ${i} of the other sink went back`)
   // Only now may the abandoned sink let go of its connection (its final checkpoint is stale; it
   // writes into a database nobody reads any more).
 })
