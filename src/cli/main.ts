@@ -38,6 +38,11 @@ program
     '--admin-token <token>',
     'require this Bearer token on the admin listener (or CLICKFLOW_ADMIN_TOKEN)',
   )
+  .option(
+    '--demo',
+    'also serve a demo shop with the tag, simulated live visitors and, on a fresh store, weeks of history',
+  )
+  .option('--demo-port <n>', 'port of the demo shop on 127.0.0.1 (default 8292)')
   .action(
     async (o: {
       config?: string
@@ -45,6 +50,8 @@ program
       collectPort?: string
       adminPort?: string
       adminToken?: string
+      demo?: boolean
+      demoPort?: string
     }) => {
       process.exitCode = await runStart(
         {
@@ -55,6 +62,10 @@ program
             adminPort: o.adminPort === undefined ? undefined : parsePort(o.adminPort, '--admin-port'),
             adminToken: o.adminToken,
           },
+          demo:
+            o.demo || o.demoPort !== undefined
+              ? { port: o.demoPort === undefined ? 8292 : parsePort(o.demoPort, '--demo-port') }
+              : undefined,
         },
         process.env,
       )
@@ -219,8 +230,11 @@ dataDirOptions(
   lake
     .command('snapshot')
     .description('Print the files of the newest version, or of an earlier one (time travel).')
-    .option('--version <n>', 'the table as of this version')
-    .option('--timestamp <iso>', 'the table as of this time (the newest version committed at or before it)'),
+    .option('--as-of-version <n>', 'the table as of this version')
+    .option(
+      '--as-of-timestamp <iso>',
+      'the table as of this time (the newest version committed at or before it)',
+    ),
 ).action(async (o) => {
   process.exitCode = await runLakeSnapshot(o, process.env)
 })

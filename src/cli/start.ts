@@ -3,6 +3,7 @@
 // because everything acknowledged is already fsync'd in the log.
 import { type ConfigOverrides, loadConfig } from '../config/load.ts'
 import { systemClock } from '../core/clock.ts'
+import { type DemoOptions, demoConfig, type RunningDemo, startDemo } from '../demo/demo.ts'
 import { createLogger } from '../telemetry/logger.ts'
 import { Metrics } from '../telemetry/metrics.ts'
 import { builtinRegistry } from '../topology/builtin-registry.ts'
@@ -13,11 +14,13 @@ import { EXIT } from './exit.ts'
 export interface StartOptions {
   readonly config?: string
   readonly overrides: ConfigOverrides
+  /** `--demo`: also serve the demo shop and send it simulated traffic. */
+  readonly demo?: DemoOptions
 }
 
 /** Runs clickflow until a signal; resolves with the exit code. */
 export async function runStart(options: StartOptions, env: NodeJS.ProcessEnv): Promise<number> {
-  const config = loadConfig({
+  const loaded = loadConfig({
     path: options.config,
     env,
     registry: builtinRegistry(),
@@ -26,17 +29,32 @@ export async function runStart(options: StartOptions, env: NodeJS.ProcessEnv): P
       adminToken: options.overrides.adminToken ?? (env.CLICKFLOW_ADMIN_TOKEN || undefined),
     },
   })
+  const config = options.demo ? demoConfig(loaded) : loaded
   const logger = createLogger({ level: config.global.log_level })
   for (const w of config.warnings) logger.warn({ path: w.path }, `config: ${w.message}`)
   const metrics = new Metrics()
   logger.info({ config: config.origin, data_dir: config.global.data_dir }, 'clickflow starting')
   const running = await startClickflow(config, { logger, metrics, clock: systemClock })
+  let demo: RunningDemo | null = null
+  if (options.demo) {
+    try {
+      demo = await startDemo(options.demo, running, config, logger)
+    } catch (err) {
+      await running.stop()
+      throw err
+    }
+  }
   logger.info(
-    { collector: running.urls.collector, admin: running.urls.admin, data_dir: config.global.data_dir },
+    {
+      collector: running.urls.collector,
+      admin: running.urls.admin,
+      data_dir: config.global.data_dir,
+      ...(demo ? { demo_site: demo.siteUrl } : {}),
+    },
     'clickflow is running',
   )
   process.stderr.write(
-    `clickflow is running\n  collector: ${running.urls.collector.join(', ') || '(no http source)'}\n  admin:     ${running.urls.admin}\n  data:      ${config.global.data_dir}\n`,
+    `clickflow is running\n  collector: ${running.urls.collector.join(', ') || '(no http source)'}\n  admin:     ${running.urls.admin}\n  data:      ${config.global.data_dir}\n${demo ? `  demo shop: ${demo.siteUrl}\n` : ''}`,
   )
   return new Promise((resolve) => {
     let signals = 0
@@ -47,8 +65,9 @@ export async function runStart(options: StartOptions, env: NodeJS.ProcessEnv): P
         process.exit(EXIT.failure)
       }
       logger.info({ signal }, 'stopping: draining requests and the pipeline')
-      running
-        .stop()
+      // The demo's traffic stops first, so it does not hit a closing collector.
+      ;(demo ? demo.stop() : Promise.resolve())
+        .then(() => running.stop())
         .then(() => {
           logger.info('clickflow stopped')
           resolve(EXIT.ok)
