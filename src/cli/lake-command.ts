@@ -133,17 +133,17 @@ export async function runLakeHistory(o: DataDirOptions, env: NodeJS.ProcessEnv):
   return EXIT.ok
 }
 
-/** `clickflow lake snapshot [--version N | --timestamp T]`: the files of a version, for other readers. */
+/** `clickflow lake snapshot [--as-of-version N | --as-of-timestamp T]`: the files of a version, for other readers. */
 export async function runLakeSnapshot(
-  o: DataDirOptions & { version?: string; timestamp?: string },
+  o: DataDirOptions & { asOfVersion?: string; asOfTimestamp?: string },
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  if (o.version !== undefined && o.timestamp !== undefined)
-    throw usage('give --version or --timestamp, not both')
-  const version = intOption(o.version, '--version', 0)
-  const ts = o.timestamp === undefined ? undefined : Date.parse(o.timestamp)
+  if (o.asOfVersion !== undefined && o.asOfTimestamp !== undefined)
+    throw usage('give --as-of-version or --as-of-timestamp, not both')
+  const version = intOption(o.asOfVersion, '--as-of-version', 0)
+  const ts = o.asOfTimestamp === undefined ? undefined : Date.parse(o.asOfTimestamp)
   if (ts !== undefined && Number.isNaN(ts))
-    throw usage(`--timestamp must be an ISO 8601 time, not "${o.timestamp}"`)
+    throw usage(`--as-of-timestamp must be an ISO 8601 time, not "${o.asOfTimestamp}"`)
   const { config, token } = setup(o, env)
   const q =
     version !== undefined
