@@ -48,7 +48,7 @@ test('the schedule exports closed days and applies retention by age, logged and 
   })
   const registry = new Registry()
   const metrics = new LakeMetrics(registry)
-  const lake = testLake(f, { now: () => NOW })
+  const lake = testLake(f, { now: () => NOW, metrics })
   const scheduler = startLakeScheduler({
     lake,
     db: f.db,
