@@ -38,7 +38,7 @@ describe('clickflow start --demo', () => {
     await dir?.remove()
   })
 
-  test('serves the demo shop; history, live visitors and a real browser visit arrive in the store', async () => {
+  test('serves the demo shop; its history and live visitors arrive in the store; SIGTERM exits cleanly', async () => {
     dir = await tempDir()
     const cf = await start(dir.path, ['--demo', '--demo-port', '0'])
     const site = await demoUrl(cf)

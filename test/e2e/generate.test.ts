@@ -68,7 +68,7 @@ describe('clickflow generate', () => {
     assert.ok(
       (await sqlNumber(
         cf.adminUrl,
-        "SELECT count(*) FROM events WHERE event_name = 'add_to_cart' AND props->>'product_id' IS NOT NULL",
+        "SELECT count(*) FROM events WHERE event_name = 'add_to_cart' AND json_extract_string(props, '$.product_id') IS NOT NULL",
       )) > 0,
     )
     assert.ok(
