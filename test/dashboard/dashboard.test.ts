@@ -4,9 +4,13 @@
 // in the UI matches POST /api/funnels; the SQL console shows rows and the API's refusal; realtime
 // moves when events arrive; no request leaves the origin; nothing overflows on a phone.
 import assert from 'node:assert/strict'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { parse, stringify } from 'yaml'
 import type {
+  AlertsResponse,
   BreakdownResponse,
   FunnelResponse,
   LiveSnapshot,
@@ -14,6 +18,7 @@ import type {
   RetentionResponse,
   TimeseriesResponse,
 } from '../../src/analytics/contract.ts'
+import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts'
 import { chromiumSkip, launchChromium } from '../helpers/browser.ts'
 import {
   type Clickflow,
@@ -57,7 +62,15 @@ describe('dashboard in Chromium', { skip: chromiumSkip() }, () => {
 
   before(async () => {
     dir = await tempDir('clickflow-dashboard-')
-    cf = await start(dir.path)
+    // The default topology plus one alert rule the realtime test's visitors make fire.
+    const config = parse(DEFAULT_CONFIG_YAML) as { sinks: { live: Record<string, unknown> } }
+    config.sinks.live.alerts = {
+      evaluate_every: '1s',
+      rules: [{ id: 'busy', metric: 'visitors_now', condition: 'above', threshold: 3, window: '5m' }],
+    }
+    const configFile = join(dir.path, 'clickflow.yaml')
+    await writeFile(configFile, stringify(config))
+    cf = await start(dir.path, ['--config', configFile])
     const gen = await runCli([
       'generate',
       '--events',
@@ -295,15 +308,6 @@ describe('dashboard in Chromium', { skip: chromiumSkip() }, () => {
     await page.close()
   })
 
-  test('alerts: the rules and history the API lists', async () => {
-    const page = await open('view=alerts')
-    const a = await api<{ rules: { id: string }[]; history: unknown[] }>(cf.adminUrl, '/api/alerts')
-    assert.equal(await page.locator('[data-rule]').count(), a.rules.length)
-    if (a.rules.length === 0) await page.getByText('No alert rules').waitFor()
-    await screenshot(page, 'alerts')
-    await page.close()
-  })
-
   test('SQL console: Ctrl+Enter runs the query and shows its rows; a forbidden statement shows the API message', async () => {
     const page = await open('view=sql')
     const editor = page.getByLabel('SQL query')
@@ -320,8 +324,15 @@ describe('dashboard in Chromium', { skip: chromiumSkip() }, () => {
       rows,
       expected.rows.map((r) => r.map((v) => (v === null ? 'NULL' : String(v)))),
     )
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ])
+    const csv = await readFile((await download.path())!, 'utf8')
+    const csvRows = expected.rows.map((r) => `${r.map((v) => (v === null ? '' : String(v))).join(',')}\r\n`)
+    assert.equal(csv, `country,events\r\n${csvRows.join('')}`)
     await page.getByRole('tab', { name: 'Chart' }).click()
-    assert.ok((await page.locator('[data-panel="sql-result"] canvas').count()) > 0)
+    await page.locator('[data-panel="sql-result"] canvas').first().waitFor()
     await screenshot(page, 'sql')
     await editor.fill('DELETE FROM events')
     await editor.press('Control+Enter')
@@ -380,6 +391,32 @@ describe('dashboard in Chromium', { skip: chromiumSkip() }, () => {
     assert.equal(await page.locator('.feed-list li', { hasText: '/while-paused' }).count(), 0)
     assert.equal(await page.locator('.feed-list li').count(), shownPaused)
     await screenshot(page, 'realtime')
+    await page.close()
+  })
+
+  test('alerts: the rule the realtime visitors made fire and its history, as /api/alerts lists them', async () => {
+    const fired = await pollUntil(
+      async () => (await api<AlertsResponse>(cf.adminUrl, '/api/alerts')).history.length > 0,
+      30_000,
+    )
+    assert.ok(fired, 'the busy rule never fired')
+    const page = await open('view=alerts')
+    const a = await api<AlertsResponse>(cf.adminUrl, '/api/alerts')
+    assert.equal(await page.locator('[data-rule]').count(), a.rules.length)
+    for (const rule of a.rules) {
+      const row = page.locator(`[data-rule="${rule.id}"]`)
+      assert.equal(await row.locator('.state').textContent(), rule.state)
+      assert.equal(Number(await row.locator('[data-raw]').getAttribute('data-raw')), rule.last_value)
+    }
+    assert.equal(a.rules[0]!.state, 'firing')
+    const history = await page
+      .locator('[data-panel="alert-history"] tr[data-history]')
+      .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-history'), tr.getAttribute('data-value')]))
+    assert.deepEqual(
+      history,
+      a.history.map((h) => [h.kind, String(h.value)]),
+    )
+    await screenshot(page, 'alerts')
     await page.close()
   })
 

@@ -70,6 +70,11 @@ describe('dashboard sign-in', { skip: chromiumSkip() }, () => {
     await page.reload()
     await page.locator('[data-metric="visitors"] .stat-value').waitFor()
     await screenshot(page, 'signed-in-empty')
+    // Nothing was ever sent here: the empty state offers the real snippet, pointing at /tag.js.
+    const snippet = await page.locator('[data-empty="no-data"] .snippet').textContent()
+    assert.match(snippet ?? '', /<script defer src="http:\/\/127\.0\.0\.1:[^"]*\/tag\.js" data-site=/)
+    await page.goto(`${cf.adminUrl}/?view=alerts`)
+    await page.getByText('No alert rules').waitFor()
     const other = await browser.newContext()
     const fresh = await other.newPage()
     await fresh.goto(`${cf.adminUrl}/?view=realtime`)

@@ -60,7 +60,9 @@ export function Alerts({ s }: { s: AppState }) {
                       <span class={`state ${x.state}`}>{x.state}</span>
                       {x.since && <span class="muted"> since {time(x.since, s.tz, true)}</span>}
                     </td>
-                    <td class="num">{num(x.last_value)}</td>
+                    <td class="num" data-raw={x.last_value ?? ''}>
+                      {num(x.last_value)}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -89,7 +91,7 @@ export function Alerts({ s }: { s: AppState }) {
               </thead>
               <tbody>
                 {data.history.map((h) => (
-                  <tr key={h.rule_id + h.at + h.kind}>
+                  <tr key={h.rule_id + h.at + h.kind} data-history={h.kind} data-value={h.value}>
                     <td>{time(h.at, s.tz, true)}</td>
                     <td>{h.rule_id}</td>
                     <td>
