@@ -131,3 +131,42 @@ export function buckets(
   }
   return out
 }
+
+/** A stretch of time with one UTC offset: from `start` (UTC ms; -Infinity for the first) on. */
+export interface OffsetSpan {
+  readonly start: number
+  readonly offsetMs: number
+}
+
+const HOUR = 3_600_000
+
+/**
+ * The UTC offsets of `tz` over [from, to), with the instants they change (DST). Stores turn a UTC
+ * timestamp into local time with these instead of a time zone conversion per row: a comparison and
+ * an addition. Offsets are sampled hourly (zones change at most a few times a year, never twice in
+ * an hour) and each change is located to the millisecond.
+ */
+export function offsetSpans(from: number, to: number, tz: string): OffsetSpan[] {
+  const offset = (ms: number) => toLocalNaive(ms, tz) - ms
+  const spans: OffsetSpan[] = [{ start: Number.NEGATIVE_INFINITY, offsetMs: offset(from) }]
+  if (tz === 'UTC') return spans
+  let t = Math.floor(from / HOUR) * HOUR
+  let current = spans[0]!.offsetMs
+  while (t < to) {
+    const next = t + HOUR
+    const o = offset(next)
+    if (o !== current) {
+      let lo = t
+      let hi = next
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2)
+        if (offset(mid) === current) lo = mid
+        else hi = mid
+      }
+      spans.push({ start: hi, offsetMs: o })
+      current = o
+    }
+    t = next
+  }
+  return spans
+}

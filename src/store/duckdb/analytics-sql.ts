@@ -14,7 +14,7 @@ import type {
 import { SESSION_DIMENSIONS, SOURCE_DIMENSIONS } from '../../analytics/analytics-backend.ts'
 import type { Dimension, Filter, FunnelStep, SavedFunnel, SitesResponse } from '../../analytics/contract.ts'
 import type { StatsQuery } from '../../analytics/query.ts'
-import type { Interval } from '../../analytics/time-zone.ts'
+import { type Interval, offsetSpans } from '../../analytics/time-zone.ts'
 import { errorMessage, RequestError } from '../../core/errors.ts'
 import type { Database } from './database.ts'
 
@@ -171,9 +171,23 @@ function sessionWhere(q: StatsQuery, s = 's', range: { from: number; to: number 
   return w.join(' AND ')
 }
 
-/** The local bucket start of a UTC TIMESTAMP expression. */
-function bucket(expr: string, interval: Interval, tz: string): string {
-  const local = tz === 'UTC' ? expr : `timezone(${lit(tz)}, ${expr} AT TIME ZONE 'UTC')`
+/**
+ * The local bucket start of a UTC TIMESTAMP expression, for times in q's range. Local time is the
+ * UTC time plus the zone's offset, picked from the offset changes within the range (a comparison per
+ * row; an ICU conversion per row cost ~10x more).
+ */
+function bucket(expr: string, interval: Interval, q: StatsQuery): string {
+  const spans = offsetSpans(q.from, q.to, q.tz)
+  let offset: string
+  if (spans.length === 1) offset = String(spans[0]!.offsetMs)
+  else {
+    const cases = spans
+      .slice(1)
+      .reverse()
+      .map((s) => `WHEN ${expr} >= ${ts(s.start)} THEN ${s.offsetMs}`)
+    offset = `CASE ${cases.join(' ')} ELSE ${spans[0]!.offsetMs} END`
+  }
+  const local = offset === '0' ? expr : `${expr} + to_milliseconds(${offset})`
   return `date_trunc('${interval}', ${local})`
 }
 
@@ -238,16 +252,15 @@ export class DuckdbAnalytics implements AnalyticsBackend {
   ): Promise<{ current: RawOverview; previous: RawOverview }> {
     const cur = `e.event_time >= ${ts(q.from)}`
     const prev = `e.event_time < ${ts(q.from)}`
-    const goalCond = goal ? stepCondition(goal, 'e') : 'false'
-    const events = `SELECT
-        count(DISTINCT e.visitor_id) FILTER (WHERE ${cur}),
-        count(*) FILTER (WHERE ${cur} AND e.event_type = '${PAGEVIEW}'),
-        count(*) FILTER (WHERE ${cur}),
-        count(DISTINCT e.visitor_id) FILTER (WHERE ${cur} AND ${goalCond}),
-        count(DISTINCT e.visitor_id) FILTER (WHERE ${prev}),
-        count(*) FILTER (WHERE ${prev} AND e.event_type = '${PAGEVIEW}'),
-        count(*) FILTER (WHERE ${prev}),
-        count(DISTINCT e.visitor_id) FILTER (WHERE ${prev} AND ${goalCond})
+    // Distinct counts cost a hash table each: the goal's are asked only when there is a goal.
+    const goalCond = goal ? stepCondition(goal, 'e') : null
+    const period = (when: string) => [
+      `count(DISTINCT e.visitor_id) FILTER (WHERE ${when})`,
+      `count(*) FILTER (WHERE ${when} AND e.event_type = '${PAGEVIEW}')`,
+      `count(*) FILTER (WHERE ${when})`,
+      goalCond ? `count(DISTINCT e.visitor_id) FILTER (WHERE ${when} AND ${goalCond})` : '0',
+    ]
+    const events = `SELECT ${[...period(cur), ...period(prev)].join(', ')}
       FROM events e WHERE ${eventWhere(q, 'e', { from: previousFrom, to: q.to })}`
     const scur = `s.start_time >= ${ts(q.from)}`
     const sprev = `s.start_time < ${ts(q.from)}`
@@ -271,8 +284,8 @@ export class DuckdbAnalytics implements AnalyticsBackend {
   }
 
   async timeseries(q: StatsQuery, interval: Interval): Promise<Map<string, RawPoint>> {
-    const eb = key(bucket('e.event_time', interval, q.tz))
-    const sb = key(bucket('s.start_time', interval, q.tz))
+    const eb = key(bucket('e.event_time', interval, q))
+    const sb = key(bucket('s.start_time', interval, q))
     const [events, sessions] = await Promise.all([
       this.#rows(`SELECT ${eb} AS b, count(DISTINCT e.visitor_id),
           count(*) FILTER (WHERE e.event_type = '${PAGEVIEW}'), count(*)
@@ -379,20 +392,31 @@ export class DuckdbAnalytics implements AnalyticsBackend {
       `base AS (SELECT e.visitor_id AS v, e.event_time AS t, ${dim ?? 'NULL::VARCHAR'} AS d,
          ${conds.map((c, i) => `${c} AS m${i + 1}`).join(', ')}
        FROM events e WHERE ${eventWhere(q)} AND e.visitor_id IS NOT NULL AND (${conds.join(' OR ')}))`,
-      `j1 AS (SELECT v, d, t AS t1 FROM base WHERE m1)`,
+      // A visitor who never reached further counts with their earliest first step.
+      `first1 AS (SELECT v, min(t) AS t1, arg_min(d, t) AS d FROM base WHERE m1 GROUP BY v)`,
     ]
-    // Each start (a first-step event) takes, step by step, the earliest later event of the next step
-    // (an ASOF join: strictly later, so one event never fills two steps) within the window of t1.
-    // ASOF joins a NULL inequality key as well, hence the explicit check that the previous step was reached.
-    for (let i = 2; i <= n; i++) {
-      ctes.push(`s${i} AS (SELECT v, t FROM base WHERE m${i})`)
-      ctes.push(`j${i} AS (SELECT j.*, CASE WHEN j.t${i - 1} IS NOT NULL AND x.t <= j.t1 + to_seconds(${windowSeconds}) THEN x.t END AS t${i}
-         FROM j${i - 1} j ASOF LEFT JOIN s${i} x ON j.v = x.v AND x.t > j.t${i - 1})`)
+    const nulls = Array.from({ length: n - 1 }, (_, i) => `NULL::TIMESTAMP AS t${i + 2}`)
+    if (n === 1) ctes.push('best AS (SELECT v, d, t1 FROM first1)')
+    else {
+      // Only visitors with a second-step event can get further: the attempts (one per first-step
+      // event, often most page views) are built for them alone. Each attempt takes, step by step, the
+      // earliest strictly later event of the next step (an ASOF join; strictly later, so one event
+      // never fills two steps) within the window of t1. ASOF joins a NULL inequality key as well,
+      // hence the explicit check that the previous step was reached.
+      ctes.push(`j1 AS (SELECT v, d, t AS t1 FROM base WHERE m1 AND v IN (SELECT v FROM base WHERE m2))`)
+      for (let i = 2; i <= n; i++) {
+        ctes.push(`s${i} AS (SELECT v, t FROM base WHERE m${i})`)
+        ctes.push(`j${i} AS (SELECT j.*, CASE WHEN j.t${i - 1} IS NOT NULL AND x.t <= j.t1 + to_seconds(${windowSeconds}) THEN x.t END AS t${i}
+           FROM j${i - 1} j ASOF LEFT JOIN s${i} x ON j.v = x.v AND x.t > j.t${i - 1})`)
+      }
+      const level = Array.from({ length: n }, (_, i) => `(t${i + 1} IS NOT NULL)::INT`).join(' + ')
+      // Per visitor, the attempt that got furthest; among those the earliest.
+      ctes.push(`deep AS (SELECT v, d, ${Array.from({ length: n }, (_, i) => `t${i + 1}`).join(', ')} FROM j${n}
+         WHERE t2 IS NOT NULL
+         QUALIFY row_number() OVER (PARTITION BY v ORDER BY ${level} DESC, t1, d NULLS LAST) = 1)`)
+      ctes.push(`best AS (SELECT * FROM deep
+         UNION ALL SELECT v, d, t1, ${nulls.join(', ')} FROM first1 WHERE v NOT IN (SELECT v FROM deep))`)
     }
-    const level = Array.from({ length: n }, (_, i) => `(t${i + 1} IS NOT NULL)::INT`).join(' + ')
-    // Per visitor, the start that got furthest; among those the earliest.
-    ctes.push(`best AS (SELECT *, ${level} AS level FROM j${n}
-       QUALIFY row_number() OVER (PARTITION BY v ORDER BY level DESC, t1, d NULLS LAST) = 1)`)
     const counts = Array.from({ length: n }, (_, i) => `count(t${i + 1})`)
     const medians = Array.from(
       { length: n - 1 },
@@ -424,8 +448,8 @@ export class DuckdbAnalytics implements AnalyticsBackend {
     periods: number,
   ): Promise<Map<string, Map<number, number>>> {
     const ret = returning ? stepCondition(returning, 'e') : 'true'
-    const cb = bucket('f', cohort, q.tz)
-    const eb = bucket('ev.t', cohort, q.tz)
+    const cb = bucket('f', cohort, q)
+    const eb = bucket('ev.t', cohort, q)
     // First seen over all history before `to`, so a visitor from before the range is no newcomer.
     const sql = `WITH ev AS (SELECT e.visitor_id AS v, e.event_time AS t, ${ret} AS r FROM events e
         WHERE ${eventWhere(q, 'e', { from: null, to: q.to })} AND e.visitor_id IS NOT NULL),
@@ -485,7 +509,7 @@ export class DuckdbAnalytics implements AnalyticsBackend {
       this.#rows(`SELECT count(DISTINCT e.visitor_id) FILTER (WHERE ${since(day)}),
           count(DISTINCT e.visitor_id) FILTER (WHERE ${since(7 * day)}), count(DISTINCT e.visitor_id)
         FROM events e WHERE ${eventWhere(q, 'e', { from: q.to - 30 * day, to: q.to })}`),
-      this.#rows(`SELECT ${key(bucket('e.event_time', 'day', q.tz))}, count(DISTINCT e.visitor_id)
+      this.#rows(`SELECT ${key(bucket('e.event_time', 'day', q))}, count(DISTINCT e.visitor_id)
         FROM events e WHERE ${eventWhere(q)} GROUP BY 1`),
     ])
     return {
