@@ -2,6 +2,7 @@
 // never exposed), closed with the demo.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { ClickflowError } from '../core/errors.ts'
 import { type PageContext, renderPage } from './site-pages.ts'
 
 /** A listening demo site. */
@@ -30,7 +31,16 @@ export async function startDemoSite(port: number, ctx: PageContext): Promise<Dem
   // Browsers keep connections open; the demo must not hold up a shutdown for them.
   server.keepAliveTimeout = 2_000
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new ClickflowError(
+              'invalid_option',
+              `port ${port} of the demo shop is in use; choose another with --demo-port`,
+            )
+          : err,
+      ),
+    )
     server.listen(port, '127.0.0.1', () => resolve())
   })
   const { port: bound } = server.address() as AddressInfo
