@@ -4,6 +4,7 @@
 /** The default config file text. */
 export const DEFAULT_CONFIG_YAML = `# clickflow default topology:
 # collector -> durable log -> validate -> dedupe -> user agent -> geo -> referrer -> anonymize IP -> DuckDB
+# (events), and the stream processor (sessions, per-minute rollups) into the same DuckDB
 data_dir: ./clickflow-data
 
 api:
@@ -44,4 +45,7 @@ sinks:
     type: live
     inputs: [anonymize]
     conversion_event: purchase
+  processor:
+    type: processor
+    inputs: [anonymize]
 `

@@ -2,6 +2,7 @@
 import { Registry } from '../core/registry.ts'
 import { liveSink } from '../live/index.ts'
 import { duckdbSink } from '../sinks/duckdb/index.ts'
+import { processorSink } from '../sinks/processor/index.ts'
 import { fileTailSource } from '../sources/file-tail/index.ts'
 import { httpCollectorSource } from '../sources/http-collector/index.ts'
 import { anonymizeIpTransform } from '../transforms/anonymize-ip/index.ts'
@@ -24,5 +25,6 @@ export function builtinRegistry(): Registry {
     anonymizeIpTransform,
     duckdbSink,
     liveSink,
+    processorSink,
   )
 }

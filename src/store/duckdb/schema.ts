@@ -105,6 +105,36 @@ export const SCHEMA_DDL: readonly string[] = [
      payload JSON NOT NULL,
      stored_at TIMESTAMP NOT NULL DEFAULT (now()::TIMESTAMP)
    )`,
+  // Per-minute rollups per site from the stream processor (issue 5), upserted by (site, minute):
+  // dashboards read these instead of rescanning events. visitors_hll is a HyperLogLog sketch
+  // (2^12 one-byte registers, src/processor/hll.ts) that merges over any range; visitors its estimate.
+  `CREATE TABLE IF NOT EXISTS rollups_minute (
+     site VARCHAR NOT NULL,
+     minute TIMESTAMP NOT NULL,
+     page_views BIGINT NOT NULL,
+     events BIGINT NOT NULL,
+     visitors_hll BLOB NOT NULL,
+     visitors BIGINT NOT NULL,
+     events_by_name JSON NOT NULL,
+     PRIMARY KEY (site, minute)
+   )`,
+  // The stream processor's checkpoint: log position and small state (watermarks, open windows),
+  // written in the same transaction as its sessions, rollups and late events (exactly once).
+  `CREATE TABLE IF NOT EXISTS clickflow_processor_checkpoints (
+     processor_id VARCHAR NOT NULL PRIMARY KEY,
+     topic VARCHAR NOT NULL,
+     offsets JSON NOT NULL,
+     meta JSON NOT NULL,
+     checkpointed_at TIMESTAMP NOT NULL
+   )`,
+  // The state of the processor's open sessions, one row each, upserted when a session changes and
+  // deleted when it closes, so a checkpoint writes what changed rather than every open session.
+  `CREATE TABLE IF NOT EXISTS clickflow_processor_sessions (
+     processor_id VARCHAR NOT NULL,
+     sid VARCHAR NOT NULL,
+     state JSON NOT NULL,
+     PRIMARY KEY (processor_id, sid)
+   )`,
   // Who erased whom, when, and how many rows (issue 6).
   `CREATE TABLE IF NOT EXISTS erasure_audit (
      requested_by VARCHAR NOT NULL,
@@ -164,6 +194,7 @@ export const USER_TABLES = [
   'dead_letters',
   'sessions',
   'late_events',
+  'rollups_minute',
   'erasure_audit',
   'alert_history',
 ] as const
