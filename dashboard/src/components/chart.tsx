@@ -19,6 +19,8 @@ export interface ChartProps {
   readonly categories?: readonly string[]
   /** IANA zone for the time axis. */
   readonly tz?: string
+  /** Points are whole days or longer: the axis shows dates only, at least a day apart. */
+  readonly days?: boolean
   /** Accessible description (test hook too). */
   readonly label: string
 }
@@ -28,7 +30,8 @@ function options(p: ChartProps, width: number): uPlot.Options {
   return {
     width,
     height: p.height ?? 240,
-    legend: { show: p.series.length > 1 || !!cats },
+    // The legend shows the values under the cursor; bars name their category on the axis.
+    legend: { show: !cats },
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: !cats } },
     ...(p.tz && !cats ? { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), p.tz!) } : {}),
@@ -39,7 +42,20 @@ function options(p: ChartProps, width: number): uPlot.Options {
             space: 40,
             stroke: '#6b7280',
           }
-        : { stroke: '#6b7280' },
+        : p.days
+          ? {
+              stroke: '#6b7280',
+              incrs: [86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 28 * 86_400, 91 * 86_400, 364 * 86_400],
+              values: (_u: uPlot, splits: number[]) =>
+                splits.map((ts) =>
+                  new Date(ts * 1000).toLocaleDateString('en-GB', {
+                    timeZone: p.tz,
+                    day: 'numeric',
+                    month: 'short',
+                  }),
+                ),
+            }
+          : { stroke: '#6b7280' },
       { stroke: '#6b7280', size: 50 },
     ],
     series: [
@@ -62,7 +78,7 @@ function options(p: ChartProps, width: number): uPlot.Options {
 export function Chart(p: ChartProps) {
   const box = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
-  const shape = `${p.series.map((s) => s.label).join(',')}|${p.categories ? 'bars' : 'time'}|${p.tz}`
+  const shape = `${p.series.map((s) => s.label).join(',')}|${p.categories ? 'bars' : 'time'}|${p.tz}|${p.days}`
   const lastShape = useRef('')
 
   useEffect(() => {

@@ -164,6 +164,7 @@ function Timeseries({ s }: { s: AppState }) {
           <Chart
             label={`${SERIES[metric].label} by ${interval}`}
             tz={s.tz}
+            days={interval === 'day' || interval === 'week' || interval === 'month'}
             x={points.map((p) => Date.parse(p.time) / 1000)}
             series={[{ ...SERIES[metric], values: points.map((p) => p[metric]) }]}
           />

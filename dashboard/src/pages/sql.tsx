@@ -119,6 +119,7 @@ export function Sql({ s }: { s: AppState }) {
           class="editor"
           aria-label="SQL query"
           spellcheck={false}
+          wrap="off"
           rows={8}
           value={text}
           onInput={(e) => setText(e.currentTarget.value)}
