@@ -209,7 +209,7 @@ export class Lake {
     const bound = this.#now() - (this.#o.closeDelayMs ?? 3600_000)
     const lastClosedEnd = Math.floor(bound / 86_400_000) * 86_400_000
     const r = await conn.runAndReadAll(
-      `SELECT DISTINCT strftime(event_time, '%Y-%m-%d') AS d FROM events
+      `SELECT DISTINCT CAST(event_time AS DATE)::VARCHAR AS d FROM events
        WHERE event_time < make_timestamp(${lastClosedEnd * 1000}::BIGINT) ORDER BY d`,
     )
     return r.getRows().map((row) => String(row[0]))
