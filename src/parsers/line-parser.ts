@@ -1,6 +1,6 @@
 // What parsing one line of a log file yields, and the context every format needs: where the line
 // came from (for deterministic event ids and dead letters) and the services it may use.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { ClickEvent } from '../core/event.ts'
 
 /** Where a line is: the file, its identity (device:inode), the byte offset and the 1-based line number. */
@@ -50,10 +50,8 @@ export interface LineFormat {
  * inode) gets another.
  */
 export function lineEventId(ref: LineRef, line: string, index = 0): string {
-  const h = createHash('sha256')
-    .update(`${ref.identity}\n${ref.offset}\n${index}\n`)
-    .update(line)
-    .digest('hex')
+  // One-shot hash: the same digest as hashing the two parts in turn, without a Hash object per line.
+  const h = hash('sha256', `${ref.identity}\n${ref.offset}\n${index}\n${line}`, 'hex')
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
 }
 

@@ -17,8 +17,52 @@ const MONTHS: Readonly<Record<string, number>> = {
 }
 const CLF_TIME = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/
 
+/** Two ASCII digits at `i` as a number, or NaN. */
+function digits2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48
+  const b = s.charCodeAt(i + 1) - 48
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN
+}
+
+// Consecutive lines of a log mostly share their second: the last answer is kept.
+let lastClf = ''
+let lastClfTime: number | null = null
+
 /** Epoch ms of an Apache/nginx `%t` time (without the brackets), or null. */
 export function parseClfTime(s: string): number | null {
+  if (s === lastClf) return lastClfTime
+  const t = parseClfTimeUncached(s)
+  lastClf = s
+  lastClfTime = t
+  return t
+}
+
+function parseClfTimeUncached(s: string): number | null {
+  // The fixed layout `dd/Mon/yyyy:HH:MM:SS +hhmm` is read by position; anything else by the pattern.
+  if (s.length === 26 && s[2] === '/' && s[6] === '/' && s[11] === ':' && s[14] === ':' && s[17] === ':') {
+    const month = MONTHS[s.slice(3, 6)]
+    const year = digits2(s, 7) * 100 + digits2(s, 9)
+    const sign = s[21] === '-' ? -1 : s[21] === '+' ? 1 : 0
+    const parts = [
+      digits2(s, 0),
+      digits2(s, 12),
+      digits2(s, 15),
+      digits2(s, 18),
+      digits2(s, 22),
+      digits2(s, 24),
+    ]
+    if (
+      month !== undefined &&
+      s[20] === ' ' &&
+      sign !== 0 &&
+      !Number.isNaN(year) &&
+      parts.every((n) => !Number.isNaN(n)) &&
+      /^[A-Z][a-z]{2}$/.test(s.slice(3, 6))
+    ) {
+      const [day, hh, mm, ss, oh, om] = parts as [number, number, number, number, number, number]
+      return Date.UTC(year, month, day, hh, mm, ss) - sign * (oh * 60 + om) * 60_000
+    }
+  }
   const m = CLF_TIME.exec(s)
   if (!m) return null
   const month = MONTHS[m[2]!]
