@@ -7,11 +7,15 @@ export const HLL_PRECISION = 12
 const M = 1 << HLL_PRECISION
 const ALPHA = 0.7213 / (1 + 1.079 / M)
 
+/** The two lanes of the last {@link hashLanes} call (module state, so hashing allocates nothing). */
+export const lanes = { lo: 0, hi: 0 }
+
 /**
- * A 53-bit hash of a string as two 32-bit lanes (cyrb53's mixing): the low lane picks the register,
- * the rest gives the rank. Ids here are not adversarial, so a non-cryptographic hash is enough.
+ * A 53-bit hash of a string as two 32-bit lanes (cyrb53's mixing), left in {@link lanes}: the low
+ * lane picks the register, the rest gives the rank. Ids here are not adversarial, so a
+ * non-cryptographic hash is enough.
  */
-export function hashLanes(s: string): [number, number] {
+export function hashLanes(s: string): void {
   let h1 = 0xdeadbeef
   let h2 = 0x41c6ce57
   for (let i = 0; i < s.length; i++) {
@@ -21,7 +25,8 @@ export function hashLanes(s: string): [number, number] {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
-  return [h1 >>> 0, h2 >>> 0]
+  lanes.lo = h1 >>> 0
+  lanes.hi = h2 >>> 0
 }
 
 /** A HyperLogLog sketch. */
@@ -36,7 +41,9 @@ export class HyperLogLog {
 
   /** Adds a value; true when a register changed (the estimate may have moved). */
   add(value: string): boolean {
-    const [lo, hi] = hashLanes(value)
+    hashLanes(value)
+    const lo = lanes.lo
+    const hi = lanes.hi
     const index = lo & (M - 1)
     // 20 remaining bits of the low lane, then 32 of the high lane: rank = leading zeros + 1 (max 53).
     const a = lo >>> HLL_PRECISION

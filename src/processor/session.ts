@@ -176,14 +176,25 @@ export function addEvent(s: Session, e: ClickEvent): void {
   }
   const page = e.page_path ?? e.page_url
   if (page !== null) {
-    const mark = { t, id, page }
+    // Marks are updated in place (most events move the exit marks): no allocation per event. Each
+    // field has its own object, so updating one never changes another.
     if (e.event_type === 'pageview') {
-      if (!s.pv_first || before(t, id, s.pv_first.t, s.pv_first.id)) s.pv_first = mark
-      if (!s.pv_last || before(s.pv_last.t, s.pv_last.id, t, id)) s.pv_last = mark
+      if (!s.pv_first) s.pv_first = { t, id, page }
+      else if (before(t, id, s.pv_first.t, s.pv_first.id)) setMark(s.pv_first, t, id, page)
+      if (!s.pv_last) s.pv_last = { t, id, page }
+      else if (before(s.pv_last.t, s.pv_last.id, t, id)) setMark(s.pv_last, t, id, page)
     }
-    if (!s.any_first || before(t, id, s.any_first.t, s.any_first.id)) s.any_first = mark
-    if (!s.any_last || before(s.any_last.t, s.any_last.id, t, id)) s.any_last = mark
+    if (!s.any_first) s.any_first = { t, id, page }
+    else if (before(t, id, s.any_first.t, s.any_first.id)) setMark(s.any_first, t, id, page)
+    if (!s.any_last) s.any_last = { t, id, page }
+    else if (before(s.any_last.t, s.any_last.id, t, id)) setMark(s.any_last, t, id, page)
   }
+}
+
+function setMark(m: PageMark, t: number, id: string, page: string): void {
+  m.t = t
+  m.id = id
+  m.page = page
 }
 
 function earlier(a: PageMark | null, b: PageMark | null): PageMark | null {
