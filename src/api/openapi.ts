@@ -438,6 +438,86 @@ const OPERATIONS: Record<string, Record<string, Op>> = {
   '/api/alerts': {
     get: { summary: 'Alert rules, their state and recent history', ok: ref('AlertsResponse') },
   },
+  '/api/live/snapshot': { get: { summary: 'The current LiveSnapshot as JSON', ok: ref('LiveSnapshot') } },
+  '/api/lake/export': {
+    post: {
+      summary: 'Exports closed days (or `day`, closed or not) to the Delta Lake table',
+      body: obj({ day: { type: 'string', format: 'date' } }, ['day']),
+      ok: { type: 'object', description: 'What was exported, by day, and the new table version.' },
+      errors: [415],
+    },
+  },
+  '/api/lake/compact': {
+    post: {
+      summary: 'Compacts small files of each day (remove + add with dataChange false)',
+      body: obj({ min_files: int }, ['min_files']),
+      ok: { type: 'object' },
+      errors: [415],
+    },
+  },
+  '/api/lake/vacuum': {
+    post: {
+      summary: 'Deletes files no table version within the retention period needs',
+      body: obj({ retention_ms: int }, ['retention_ms']),
+      ok: { type: 'object' },
+      errors: [415],
+    },
+  },
+  '/api/lake/history': {
+    get: {
+      summary: "The Delta table's commits, newest first",
+      ok: obj({ history: arr({ type: 'object' }) }),
+    },
+  },
+  '/api/lake/snapshot': {
+    get: {
+      summary: 'The table as of now, a version or a timestamp: version, files, rows',
+      params: [
+        { name: 'version', description: 'A table version.', schema: int },
+        { name: 'timestamp', description: 'An ISO 8601 time: the version current then.', schema: time },
+      ],
+      ok: { type: 'object' },
+      errors: [404],
+    },
+  },
+  '/api/erase': {
+    post: {
+      summary: 'Erases one visitor or user from the store and the lake files, with an audit record',
+      body: obj({ visitor_id: str, user_id: str, requested_by: str }, ['visitor_id', 'user_id']),
+      ok: obj({
+        subject_kind: { type: 'string', enum: ['visitor', 'user'] },
+        subject_id: str,
+        requested_by: str,
+        requested_at: time,
+        rows_events: int,
+        rows_sessions: int,
+        rows_late_events: int,
+        rows_dead_letters: int,
+        lake_rows: int,
+        lake_files_rewritten: int,
+        lake_version: nullable(int),
+      }),
+      errors: [415],
+    },
+  },
+  '/api/dashboard/setup': {
+    get: { summary: "What the dashboard's empty states need (the tag snippet)", ok: { type: 'object' } },
+  },
+  '/': {
+    get: {
+      summary: 'The dashboard (public: the page holds no data)',
+      ok: { media: 'text/html', description: 'The dashboard page.' },
+      public: true,
+    },
+  },
+  '/assets/{path}': {
+    get: {
+      summary: "The dashboard's scripts and styles, named by content hash (public)",
+      params: [{ name: 'path', description: 'Asset name.', schema: str, required: true }],
+      ok: { media: 'application/javascript', description: 'A script or stylesheet.' },
+      public: true,
+    },
+  },
   '/api/openapi.json': { get: { summary: 'This document', ok: { type: 'object' } } },
   '/metrics': {
     get: {
