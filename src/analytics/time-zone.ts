@@ -125,7 +125,8 @@ export function buckets(
     if (out.length >= max) return null
     const next = addNaive(naive, interval)
     const end = fromLocalNaive(next, tz)
-    out.push({ key: naiveKey(naive), start, end })
+    // A local hour skipped by a DST change has no time in it: no bucket.
+    if (end > start) out.push({ key: naiveKey(naive), start, end })
     naive = next
     start = end
   }
