@@ -4,7 +4,7 @@
 // are the seconds floor(now/1000)-W+1 .. floor(now/1000).
 import type { LiveSnapshot } from '../analytics/contract.ts'
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
-import { DistinctWindow, SecondRing, SecondSum } from './windows.ts'
+import { SecondRing, SlidingDistinct, SlidingSums } from './windows.ts'
 
 /** Seconds of "now": visitors, top lists, conversion. */
 export const NOW_WINDOW_S = 300
@@ -76,16 +76,14 @@ interface MinuteSlot {
   frozenVisitors: number
 }
 
+/** One page x country of the last 5 minutes; `sums` holds its clicks and engaged ms. */
 interface PageCountry {
-  readonly visitors: DistinctWindow
-  readonly clicks: SecondSum
-  readonly engagedMs: SecondSum
+  readonly page: string
+  readonly country: string | null
+  readonly sums: Float64Array
 }
-
-interface PageEntry {
-  readonly visitors: DistinctWindow
-  readonly byCountry: Map<string, PageCountry>
-}
+const CLICKS = 0
+const ENGAGED_MS = 1
 
 type RecentEvent = LiveSnapshot['recent_events'][number]
 
@@ -100,12 +98,22 @@ export class LiveState {
   readonly #retention: number
   readonly #seconds = new SecondRing(MAX_WINDOW_S + FUTURE_S + 60, 3)
   readonly #minutes: MinuteSlot[] = []
-  readonly #visitors = new DistinctWindow()
-  readonly #converters = new DistinctWindow()
-  readonly #pages = new Map<string, PageEntry>()
-  readonly #referrers = new Map<string, DistinctWindow>()
-  readonly #countries = new Map<string, DistinctWindow>()
-  readonly #recent: (RecentEvent | undefined)[] = new Array(RECENT)
+  /** Visitors and converters of the last 5 minutes. */
+  readonly #visitors = new SlidingDistinct<string>(NOW_WINDOW_S)
+  readonly #converters = new SlidingDistinct<string>(NOW_WINDOW_S)
+  /** The same over the visitor retention, when an alert rule asks for more than 5 minutes. */
+  readonly #visitorsLong: SlidingDistinct<string> | null
+  readonly #convertersLong: SlidingDistinct<string> | null
+  readonly #pages = new SlidingDistinct<string>(NOW_WINDOW_S)
+  readonly #referrers = new SlidingDistinct<string>(NOW_WINDOW_S)
+  readonly #countries = new SlidingDistinct<string>(NOW_WINDOW_S)
+  readonly #pcVisitors = new SlidingDistinct<PageCountry>(NOW_WINDOW_S)
+  readonly #pcSums = new SlidingSums<PageCountry>(NOW_WINDOW_S, 2)
+  /** page -> country ('' for none) -> its entry. */
+  readonly #pageCountries = new Map<string, Map<string, PageCountry>>()
+  #expiredAt = -1
+  /** The last RECENT counted events, as given (formatted only when a snapshot lists them). */
+  readonly #recent: (LiveEvent | undefined)[] = new Array(RECENT)
   #recentSeq = 0
   /** Ids of events loaded from the store at warm-up that the pipeline may deliver again (see warm). */
   #skipIds: Set<string> | null = null
@@ -113,6 +121,10 @@ export class LiveState {
   constructor(options: LiveStateOptions) {
     this.#o = options
     this.#retention = Math.min(MAX_WINDOW_S, Math.max(NOW_WINDOW_S, options.visitorRetentionS ?? 0))
+    const long = this.#retention > NOW_WINDOW_S
+    this.#visitorsLong = long ? new SlidingDistinct(this.#retention) : null
+    this.#convertersLong =
+      long && options.conversionEvent !== null ? new SlidingDistinct(this.#retention) : null
     for (let i = 0; i < CHART_MINUTES + 2; i++)
       this.#minutes.push({ minute: -1, pageViews: 0, visitors: new Set(), frozenVisitors: 0 })
   }
@@ -121,6 +133,7 @@ export class LiveState {
   add(events: readonly ClickEvent[], now: number): AddOutcome {
     const out: AddOutcome = { counted: 0, outsideWindow: 0, duplicate: 0, bot: 0 }
     const nowSec = Math.floor(now / 1000)
+    this.#expire(nowSec)
     const skip = this.#skipIds
     for (const e of events) {
       if (e.is_duplicate) out.duplicate++
@@ -166,28 +179,52 @@ export class LiveState {
       }
     }
     const visitor = e.visitor_id
-    if (visitor !== null) slot.visitors.add(visitor)
-    if (sec <= nowSec - this.#retention || visitor === null) return true
-    this.#visitors.touch(visitor, sec)
+    if (visitor === null) return true
+    if (sec <= nowSec - NOW_WINDOW_S) {
+      slot.visitors.add(visitor)
+      if (sec <= nowSec - this.#retention) return true
+    }
     const conversion = this.#o.conversionEvent
-    if (conversion !== null && e.event_name === conversion) this.#converters.touch(visitor, sec)
+    const converted = conversion !== null && e.event_name === conversion
+    if (this.#visitorsLong !== null) {
+      this.#visitorsLong.touch('', visitor, sec)
+      if (converted) this.#convertersLong?.touch('', visitor, sec)
+    }
     if (sec <= nowSec - NOW_WINDOW_S) return true
+    const prev = this.#visitors.touch('', visitor, sec)
+    // Seen in this minute already (its latest second is here): it is in the minute's set.
+    if (prev < minute * 60 || prev >= minute * 60 + 60) slot.visitors.add(visitor)
+    if (converted) this.#converters.touch('', visitor, sec)
     const country = e.country
-    if (country !== null) touchKeyed(this.#countries, country, visitor, sec)
+    if (country !== null) this.#countries.touch(country, visitor, sec)
     const page = e.page_path
     if (page === null) return true
     if (isPageView) {
       if (e.referrer_host !== null && e.channel !== 'internal')
-        touchKeyed(this.#referrers, e.referrer_host, visitor, sec)
+        this.#referrers.touch(e.referrer_host, visitor, sec)
+      this.#pages.touch(page, visitor, sec)
       const pc = this.#pageCountry(page, country)
-      pc.page.visitors.touch(visitor, sec)
-      pc.entry.visitors.touch(visitor, sec)
-      pc.entry.clicks.add(sec, 1)
+      this.#pcVisitors.touch(pc, visitor, sec)
+      this.#pcSums.add(pc, CLICKS, sec, 1)
     } else if (e.event_type === 'engagement') {
       const ms = engagedMs(e)
-      if (ms > 0) this.#pageCountry(page, country).entry.engagedMs.add(sec, ms)
+      if (ms > 0) this.#pcSums.add(this.#pageCountry(page, country), ENGAGED_MS, sec, ms)
     }
     return true
+  }
+
+  /** Moves every 5-minute window (and the longer visitor ones) to clock second `nowSec`. */
+  #expire(nowSec: number): void {
+    if (nowSec <= this.#expiredAt) return
+    this.#expiredAt = nowSec
+    const cutoff = nowSec - NOW_WINDOW_S + 1
+    for (const w of [this.#visitors, this.#converters, this.#pages, this.#referrers, this.#countries])
+      w.expire(cutoff)
+    this.#pcVisitors.expire(cutoff)
+    this.#pcSums.expire(cutoff)
+    const longCutoff = nowSec - this.#retention + 1
+    this.#visitorsLong?.expire(longCutoff)
+    this.#convertersLong?.expire(longCutoff)
   }
 
   #minuteSlot(minute: number): MinuteSlot {
@@ -201,32 +238,24 @@ export class LiveState {
     return slot
   }
 
-  #pageCountry(page: string, country: string | null): { page: PageEntry; entry: PageCountry } {
-    let p = this.#pages.get(page)
-    if (!p) {
-      p = { visitors: new DistinctWindow(), byCountry: new Map() }
-      this.#pages.set(page, p)
+  #pageCountry(page: string, country: string | null): PageCountry {
+    let byCountry = this.#pageCountries.get(page)
+    if (byCountry === undefined) {
+      byCountry = new Map()
+      this.#pageCountries.set(page, byCountry)
     }
-    // '' stands for "no country" inside the map; the snapshot turns it back into null.
+    // '' stands for "no country" inside the map.
     const key = country ?? ''
-    let entry = p.byCountry.get(key)
-    if (!entry) {
-      entry = { visitors: new DistinctWindow(), clicks: new SecondSum(), engagedMs: new SecondSum() }
-      p.byCountry.set(key, entry)
+    let entry = byCountry.get(key)
+    if (entry === undefined) {
+      entry = { page, country, sums: new Float64Array(2) }
+      byCountry.set(key, entry)
     }
-    return { page: p, entry }
+    return entry
   }
 
   #remember(e: ClickEvent): void {
-    this.#recent[this.#recentSeq % RECENT] = {
-      event_id: e.event_id,
-      time: new Date(e.event_time).toISOString(),
-      event_type: e.event_type,
-      event_name: e.event_name,
-      page_path: e.page_path,
-      country: e.country,
-      visitor_id: e.visitor_id,
-    }
+    this.#recent[this.#recentSeq % RECENT] = e
     this.#recentSeq++
   }
 
@@ -241,11 +270,10 @@ export class LiveState {
    */
   snapshot(now: number, recentSince?: number): LiveSnapshot {
     const nowSec = Math.floor(now / 1000)
-    const cutoff = nowSec - NOW_WINDOW_S + 1
-    const evictBefore = nowSec - this.#retention + 1
-    const visitorsNow = this.#visitors.count(cutoff, evictBefore)
+    this.#expire(nowSec)
+    const visitorsNow = this.#visitors.size('')
     const conversion = this.#o.conversionEvent
-    const converters = conversion === null ? 0 : this.#converters.count(cutoff, evictBefore)
+    const converters = conversion === null ? 0 : this.#converters.size('')
 
     const nowMinute = Math.floor(nowSec / 60)
     const perMinute: { minute: string; page_views: number; visitors: number }[] = []
@@ -259,38 +287,48 @@ export class LiveState {
       })
     }
 
-    const topPages: { value: string; visitors: number }[] = []
-    const byPageCountry: LiveSnapshot['by_page_country'][number][] = []
-    for (const [page, p] of this.#pages) {
-      const v = p.visitors.count(cutoff)
-      if (v > 0) topPages.push({ value: page, visitors: v })
-      for (const [country, pc] of p.byCountry) {
-        const clicks = pc.clicks.sumSince(cutoff)
-        const engaged = pc.engagedMs.sumSince(cutoff)
-        const visitors = pc.visitors.count(cutoff)
-        if (clicks === 0 && engaged === 0 && pc.visitors.size === 0) p.byCountry.delete(country)
-        else if (clicks > 0)
-          byPageCountry.push({
-            page,
-            country: country === '' ? null : country,
-            clicks,
-            visitors,
-            avg_seconds: Math.round(engaged / clicks) / 1000,
-          })
-      }
-      if (p.byCountry.size === 0 && p.visitors.size === 0) this.#pages.delete(page)
-    }
-    byPageCountry.sort(
-      (a, b) =>
-        b.clicks - a.clicks ||
-        b.visitors - a.visitors ||
-        a.page.localeCompare(b.page) ||
-        (a.country ?? '').localeCompare(b.country ?? ''),
+    // Top 20 by clicks, then visitors, page, country: a bounded selection, so the thousands of page
+    // x country entries of a busy site cost a comparison each, not a row object and a sort.
+    const bestPc = new TopK<PageCountry & { v: number }>(TOP_PAGE_COUNTRY, (a, b) =>
+      comparePc(a.sums[CLICKS]!, a.v, a.page, a.country, b.sums[CLICKS]!, b.v, b.page, b.country),
     )
+    for (const [page, byCountry] of this.#pageCountries) {
+      for (const [key, pc] of byCountry) {
+        const clicks = pc.sums[CLICKS]!
+        const visitors = this.#pcVisitors.size(pc)
+        if (clicks === 0 && pc.sums[ENGAGED_MS]! === 0 && visitors === 0) byCountry.delete(key)
+        else if (
+          clicks > 0 &&
+          bestPc.accepts(
+            (w) => comparePc(clicks, visitors, page, pc.country, w.sums[CLICKS]!, w.v, w.page, w.country) < 0,
+          )
+        )
+          bestPc.add({ ...pc, v: visitors })
+      }
+      if (byCountry.size === 0) this.#pageCountries.delete(page)
+    }
+    const byPageCountry = bestPc.sorted().map((pc) => ({
+      page: pc.page,
+      country: pc.country,
+      clicks: pc.sums[CLICKS]!,
+      visitors: pc.v,
+      avg_seconds: Math.round(pc.sums[ENGAGED_MS]! / pc.sums[CLICKS]!) / 1000,
+    }))
 
     const firstRecent = Math.max(this.#recentSeq - RECENT, recentSince ?? 0)
     const recent: RecentEvent[] = []
-    for (let i = this.#recentSeq - 1; i >= firstRecent; i--) recent.push(this.#recent[i % RECENT]!)
+    for (let i = this.#recentSeq - 1; i >= firstRecent; i--) {
+      const e = this.#recent[i % RECENT]!
+      recent.push({
+        event_id: e.event_id,
+        time: new Date(e.event_time).toISOString(),
+        event_type: e.event_type,
+        event_name: e.event_name,
+        page_path: e.page_path,
+        country: e.country,
+        visitor_id: e.visitor_id,
+      })
+    }
 
     return {
       time: new Date(now).toISOString(),
@@ -299,10 +337,10 @@ export class LiveState {
       page_views_per_minute: perMinute,
       conversion_rate: conversion === null ? null : visitorsNow === 0 ? 0 : converters / visitorsNow,
       conversion_event: conversion,
-      top_pages: top(topPages),
-      top_referrers: top(countKeyed(this.#referrers, cutoff)),
-      top_countries: top(countKeyed(this.#countries, cutoff)),
-      by_page_country: byPageCountry.slice(0, TOP_PAGE_COUNTRY),
+      top_pages: top(this.#pages),
+      top_referrers: top(this.#referrers),
+      top_countries: top(this.#countries),
+      by_page_country: byPageCountry,
       recent_events: recent,
     }
   }
@@ -315,16 +353,18 @@ export class LiveState {
     const nowSec = Math.floor(now / 1000)
     const from = nowSec - windowS + 1
     const sum = (series: number) => this.#seconds.sum(series, from, nowSec)
+    const visitors = () => this.#distinctSince(this.#visitors, this.#visitorsLong, windowS, from, nowSec)
     switch (name) {
       case 'visitors_now':
-        return this.#visitors.count(from, nowSec - this.#retention + 1)
+        return visitors()
       case 'events_per_second':
         return sum(EVENTS) / windowS
       case 'page_views_per_minute':
         return sum(PAGE_VIEWS) / (windowS / 60)
       case 'conversion_rate': {
-        const visitors = this.#visitors.count(from, nowSec - this.#retention + 1)
-        return visitors === 0 ? 0 : this.#converters.count(from, nowSec - this.#retention + 1) / visitors
+        const v = visitors()
+        const c = this.#distinctSince(this.#converters, this.#convertersLong, windowS, from, nowSec)
+        return v === 0 ? 0 : c / v
       }
       case 'dead_letters_per_minute':
         return sum(DEAD_LETTERS) / (windowS / 60)
@@ -334,6 +374,18 @@ export class LiveState {
         return total === 0 ? 0 : dead / total
       }
     }
+  }
+
+  #distinctSince(
+    short: SlidingDistinct<string>,
+    long: SlidingDistinct<string> | null,
+    windowS: number,
+    from: number,
+    nowSec: number,
+  ): number {
+    this.#expire(nowSec)
+    const w = windowS <= NOW_WINDOW_S || long === null ? short : long
+    return w.countSince('', from)
   }
 
   /** Seconds the visitor maps remember. */
@@ -361,6 +413,7 @@ export class LiveState {
 
   /** One stored event of the raw window (its per-second counts came from warmSecond). */
   warmEvent(e: LiveEvent, now: number): void {
+    this.#expire(Math.floor(now / 1000))
     this.#count(e, Math.floor(now / 1000), false)
   }
 
@@ -373,25 +426,70 @@ export class LiveState {
   }
 }
 
-function touchKeyed(map: Map<string, DistinctWindow>, key: string, visitor: string, sec: number): void {
-  let w = map.get(key)
-  if (!w) {
-    w = new DistinctWindow()
-    map.set(key, w)
-  }
-  w.touch(visitor, sec)
+function top(w: SlidingDistinct<string>): { value: string; visitors: number }[] {
+  const byVisitors = (a: { value: string; visitors: number }, b: { value: string; visitors: number }) =>
+    b.visitors - a.visitors || compareText(a.value, b.value)
+  const best = new TopK(TOP, byVisitors)
+  w.forEachSize((value, visitors) => {
+    if (
+      best.accepts(
+        (worst) => visitors > worst.visitors || (visitors === worst.visitors && value < worst.value),
+      )
+    )
+      best.add({ value, visitors })
+  })
+  return best.sorted()
 }
 
-function countKeyed(map: Map<string, DistinctWindow>, cutoff: number): { value: string; visitors: number }[] {
-  const rows: { value: string; visitors: number }[] = []
-  for (const [value, w] of map) {
-    const visitors = w.count(cutoff)
-    if (visitors > 0) rows.push({ value, visitors })
-    else if (w.size === 0) map.delete(value)
-  }
-  return rows
+/** The order of by_page_country: clicks, visitors (both descending), page, country. */
+function comparePc(
+  clicksA: number,
+  visitorsA: number,
+  pageA: string,
+  countryA: string | null,
+  clicksB: number,
+  visitorsB: number,
+  pageB: string,
+  countryB: string | null,
+): number {
+  return (
+    clicksB - clicksA ||
+    visitorsB - visitorsA ||
+    compareText(pageA, pageB) ||
+    compareText(countryA ?? '', countryB ?? '')
+  )
 }
 
-function top<T extends { value: string; visitors: number }>(rows: T[]): T[] {
-  return rows.sort((a, b) => b.visitors - a.visitors || a.value.localeCompare(b.value)).slice(0, TOP)
+/** The best `k` items by `order` (ascending = better first), kept sorted while scanning. */
+class TopK<T> {
+  readonly #k: number
+  readonly #order: (a: T, b: T) => number
+  readonly #items: T[] = []
+
+  constructor(k: number, order: (a: T, b: T) => number) {
+    this.#k = k
+    this.#order = order
+  }
+
+  /** Whether a candidate belongs in: room left, or `better(worst)` says it beats the worst kept. */
+  accepts(better: (worst: T) => boolean): boolean {
+    return this.#items.length < this.#k || better(this.#items[this.#items.length - 1]!)
+  }
+
+  add(item: T): void {
+    const items = this.#items
+    let i = items.length
+    while (i > 0 && this.#order(item, items[i - 1]!) < 0) i--
+    items.splice(i, 0, item)
+    if (items.length > this.#k) items.pop()
+  }
+
+  sorted(): T[] {
+    return this.#items
+  }
+}
+
+/** Code-unit order, as `<` compares strings. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }

@@ -1,6 +1,7 @@
 // Sliding-window building blocks of the live metrics, bucketed by second: a ring of per-second
-// counts, a last-seen map for distinct counts, and a sparse per-second sum for keyed counters.
-// Per-event work is O(1); the once-a-second snapshot does the counting and evicts what fell out.
+// counts, distinct members per key over the last W seconds, and per-key sums over the last W
+// seconds. Adding is O(1); expiry is incremental (each member or sum is revisited about once per
+// window), so the once-a-second snapshot costs what expired plus the keys it lists, not the events.
 
 /** Per-second counts of a few series over a fixed span of seconds (older seconds are overwritten). */
 export class SecondRing {
@@ -37,76 +38,150 @@ export class SecondRing {
   }
 }
 
-/** Distinct keys with the last second each was seen: counts keys seen since a cutoff. */
-export class DistinctWindow {
-  readonly #lastSeen = new Map<string, number>()
+/**
+ * Seconds of a ring of buckets, one per second of the window. A bucket's second is -1 when empty.
+ * `stale(cutoff)` takes the buckets of seconds before `cutoff` out of the ring (emptied in place
+ * only after they are handed over, so the caller may schedule into the ring meanwhile).
+ */
+class BucketRing<B> {
+  readonly size: number
+  readonly #sec: Float64Array
+  readonly #buckets: B[]
+  readonly #fresh: () => B
 
-  /** Records `key` at second `sec` (keeps the latest second seen). */
-  touch(key: string, sec: number): void {
-    const prev = this.#lastSeen.get(key)
-    if (prev === undefined || prev < sec) this.#lastSeen.set(key, sec)
+  constructor(windowS: number, fresh: () => B) {
+    this.size = windowS + 1
+    this.#sec = new Float64Array(this.size).fill(-1)
+    this.#buckets = Array.from({ length: this.size }, fresh)
+    this.#fresh = fresh
   }
 
-  /** Keys seen at or after `cutoff`; keys last seen before `evictBefore` are forgotten. */
-  count(cutoff: number, evictBefore = cutoff): number {
-    let n = 0
-    for (const [key, sec] of this.#lastSeen) {
-      if (sec >= cutoff) n++
-      else if (sec < evictBefore) this.#lastSeen.delete(key)
+  /** The bucket of second `sec`; the caller guarantees older seconds in its slot were expired. */
+  at(sec: number): B {
+    const i = sec % this.size
+    this.#sec[i] = sec
+    return this.#buckets[i]!
+  }
+
+  /** Removes and returns the buckets of seconds before `cutoff`. */
+  stale(cutoff: number): B[] {
+    const out: B[] = []
+    for (let i = 0; i < this.size; i++) {
+      const s = this.#sec[i]!
+      if (s !== -1 && s < cutoff) {
+        out.push(this.#buckets[i]!)
+        this.#buckets[i] = this.#fresh()
+        this.#sec[i] = -1
+      }
     }
-    return n
-  }
-
-  /** Keys held (seen within the retention), for dropping empty windows. */
-  get size(): number {
-    return this.#lastSeen.size
+    return out
   }
 }
 
 /**
- * A sum over the recent seconds of one key (clicks of a page, engaged ms): (second, value) pairs in
- * second order with a running total, so adding is O(1) for events in order and reading evicts from
- * the front. An event older than the newest second is inserted in place (rare: a few seconds of
- * disorder between partitions).
+ * Distinct members (visitor ids) per key over the last `windowS` seconds. Each member keeps its
+ * latest second and sits in the bucket of the second it was scheduled at; when that bucket
+ * expires, a member seen again since is moved to the bucket of its latest second, else forgotten.
+ * So `size(key)` is exact after `expire(cutoff)`, and no member is scheduled twice.
  */
-export class SecondSum {
-  readonly #secs: number[] = []
-  readonly #values: number[] = []
-  #head = 0
-  #total = 0
+export class SlidingDistinct<K> {
+  readonly #byKey = new Map<K, Map<string, number>>()
+  readonly #ring: BucketRing<unknown[]>
+  #cutoff = Number.NEGATIVE_INFINITY
 
-  add(sec: number, value: number): void {
-    const secs = this.#secs
-    const last = secs.length - 1
-    this.#total += value
-    if (last < this.#head || secs[last]! < sec) {
-      secs.push(sec)
-      this.#values.push(value)
-      return
+  constructor(windowS: number) {
+    this.#ring = new BucketRing<unknown[]>(windowS, () => [])
+  }
+
+  /**
+   * Records `member` under `key` at second `sec` (at or after the last cutoff); returns the latest
+   * second it had before (-1 if none).
+   */
+  touch(key: K, member: string, sec: number): number {
+    let m = this.#byKey.get(key)
+    if (m === undefined) {
+      m = new Map()
+      this.#byKey.set(key, m)
     }
-    let i = last
-    while (i >= this.#head && secs[i]! > sec) i--
-    if (i >= this.#head && secs[i] === sec) this.#values[i]! += value
-    else {
-      secs.splice(i + 1, 0, sec)
-      this.#values.splice(i + 1, 0, value)
+    const prev = m.get(member)
+    if (prev === undefined) {
+      m.set(member, sec)
+      this.#ring.at(sec).push(key, member)
+      return -1
+    }
+    if (prev < sec) m.set(member, sec)
+    return prev
+  }
+
+  /** Forgets members last seen before `cutoff`; cutoffs only grow. */
+  expire(cutoff: number): void {
+    if (cutoff <= this.#cutoff) return
+    this.#cutoff = cutoff
+    for (const bucket of this.#ring.stale(cutoff)) {
+      for (let i = 0; i < bucket.length; i += 2) {
+        const key = bucket[i] as K
+        const member = bucket[i + 1] as string
+        const m = this.#byKey.get(key)
+        const last = m?.get(member)
+        if (m === undefined || last === undefined) continue
+        if (last >= cutoff) this.#ring.at(last).push(key, member)
+        else {
+          m.delete(member)
+          if (m.size === 0) this.#byKey.delete(key)
+        }
+      }
     }
   }
 
-  /** The sum of the seconds at or after `cutoff`; older ones are dropped. */
-  sumSince(cutoff: number): number {
-    const secs = this.#secs
-    while (this.#head < secs.length && secs[this.#head]! < cutoff) {
-      this.#total -= this.#values[this.#head]!
-      this.#head++
-    }
-    if (this.#head > 64 && this.#head * 2 > secs.length) {
-      // Compact now and then so the arrays do not grow without bound.
-      secs.splice(0, this.#head)
-      this.#values.splice(0, this.#head)
-      this.#head = 0
-    }
-    if (this.#head === secs.length) this.#total = 0
-    return this.#total
+  /** Distinct members of `key` since the last cutoff. */
+  size(key: K): number {
+    return this.#byKey.get(key)?.size ?? 0
+  }
+
+  /** Members of `key` seen at or after `from` (a narrower window than this one's). */
+  countSince(key: K, from: number): number {
+    let n = 0
+    for (const sec of this.#byKey.get(key)?.values() ?? []) if (sec >= from) n++
+    return n
+  }
+
+  /** Calls `f` with every key and its distinct members. */
+  forEachSize(f: (key: K, size: number) => void): void {
+    for (const [key, m] of this.#byKey) f(key, m.size)
+  }
+}
+
+/** Something with running totals that a {@link SlidingSums} keeps. */
+export interface Totals {
+  readonly sums: Float64Array
+}
+
+/**
+ * Sums per key over the last `windowS` seconds, kept as running totals on the keys themselves
+ * (`sums[field]`) plus per-second buckets of what to subtract when a second expires.
+ */
+export class SlidingSums<K extends Totals> {
+  readonly #ring: BucketRing<Map<K, number>[]>
+  #cutoff = Number.NEGATIVE_INFINITY
+
+  constructor(windowS: number, fields: number) {
+    this.#ring = new BucketRing(windowS, () => Array.from({ length: fields }, () => new Map<K, number>()))
+  }
+
+  /** Adds `n` to `field` of `key` at second `sec` (at or after the last cutoff). */
+  add(key: K, field: number, sec: number, n: number): void {
+    key.sums[field]! += n
+    const m = this.#ring.at(sec)[field]!
+    m.set(key, (m.get(key) ?? 0) + n)
+  }
+
+  /** Subtracts what was added before `cutoff`; cutoffs only grow. */
+  expire(cutoff: number): void {
+    if (cutoff <= this.#cutoff) return
+    this.#cutoff = cutoff
+    for (const fields of this.#ring.stale(cutoff))
+      fields.forEach((m, field) => {
+        for (const [key, n] of m) key.sums[field]! -= n
+      })
   }
 }

@@ -120,7 +120,7 @@ describe('live stream and alerts, real process', () => {
       }
       const want = [...byPage]
         .map(([value, v]) => ({ value, visitors: v.size }))
-        .sort((a, b) => b.visitors - a.visitors || a.value.localeCompare(b.value))
+        .sort((a, b) => b.visitors - a.visitors || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
       assert.deepEqual(s.top_pages, want)
       assert.equal(s.conversion_event, 'purchase')
       assert.equal(s.conversion_rate, 4 / 13)

@@ -5,6 +5,9 @@ import type { LiveSnapshot } from '../../src/analytics/contract.ts'
 import { type ClickEvent, emptyEvent } from '../../src/core/event.ts'
 
 /** A seeded PRNG (mulberry32), so a failure repeats. */
+/** Code-unit order of two strings. */
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
 export function prng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
@@ -121,7 +124,7 @@ export class LiveOracle {
       }
       return [...by]
         .map(([value, list]) => ({ value, visitors: distinct(list) }))
-        .sort((a, b) => b.visitors - a.visitors || a.value.localeCompare(b.value))
+        .sort((a, b) => b.visitors - a.visitors || cmp(a.value, b.value))
         .slice(0, 10)
     }
     const pageViews = in5.filter((c) => c.e.event_type === 'pageview' && c.e.page_path !== null)
@@ -172,8 +175,8 @@ export class LiveOracle {
         (a, b) =>
           b.clicks - a.clicks ||
           b.visitors - a.visitors ||
-          a.page.localeCompare(b.page) ||
-          (a.country ?? '').localeCompare(b.country ?? ''),
+          cmp(a.page, b.page) ||
+          cmp(a.country ?? '', b.country ?? ''),
       )
       .slice(0, 20)
     const recent = [...this.counted].sort((a, b) => b.order - a.order).slice(0, 20)
