@@ -7,19 +7,25 @@ import { ApiError } from './api.ts'
 export interface Loaded<T> {
   readonly data: T | null
   readonly error: ApiError | null
+  /** True from the render that changed the key until its answer arrived. */
   readonly loading: boolean
+}
+
+interface Answer<T> {
+  readonly key: string | null
+  readonly data: T | null
+  readonly error: ApiError | null
 }
 
 /** Runs `load` whenever `key` changes; `key` null means "nothing to load yet". */
 export function useApi<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>): Loaded<T> {
-  const [state, setState] = useState<Loaded<T>>({ data: null, error: null, loading: key !== null })
+  const [answer, setAnswer] = useState<Answer<T>>({ key: null, data: null, error: null })
   useEffect(() => {
     if (key === null) return
     const ac = new AbortController()
-    setState((s) => ({ ...s, loading: true }))
     load(ac.signal).then(
       (data) => {
-        if (!ac.signal.aborted) setState({ data, error: null, loading: false })
+        if (!ac.signal.aborted) setAnswer({ key, data, error: null })
       },
       (err: unknown) => {
         if (ac.signal.aborted) return
@@ -27,10 +33,12 @@ export function useApi<T>(key: string | null, load: (signal: AbortSignal) => Pro
           err instanceof ApiError
             ? err
             : new ApiError(0, 'client_error', (err as Error)?.message ?? String(err))
-        setState({ data: null, error: e, loading: false })
+        setAnswer({ key, data: null, error: e })
       },
     )
     return () => ac.abort()
   }, [key])
-  return state
+  // Derived during render, not set in the effect: the render that changes the key already says
+  // "loading", so nothing (a person or a test) sees the old answer as the new one's.
+  return { data: answer.data, error: answer.error, loading: key !== null && answer.key !== key }
 }

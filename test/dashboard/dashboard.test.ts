@@ -172,6 +172,68 @@ describe('dashboard in Chromium', { skip: chromiumSkip() }, () => {
     await page.close()
   })
 
+  test('range picker, time zone, interval and site selector change the query as the API answers it', async () => {
+    const page = await open(`view=overview&${RANGE}`)
+    const sumOf = async (query: string, interval: string) => {
+      const ts = await api<TimeseriesResponse>(
+        cf.adminUrl,
+        `/api/stats/timeseries?${query}&interval=${interval}`,
+      )
+      return { points: ts.points.length, total: ts.points.reduce((a, p) => a + p.visitors, 0) }
+    }
+    const chart = async () => {
+      const el = page.locator('[data-panel="timeseries"] [data-total]')
+      return {
+        points: Number(await el.getAttribute('data-points')),
+        total: Number(await el.getAttribute('data-total')),
+      }
+    }
+    // Interval: by week.
+    await page.getByLabel('Interval').selectOption('week')
+    await settled(page)
+    assert.match(page.url(), /interval=week/)
+    assert.deepEqual(await chart(), await sumOf(RANGE, 'week'))
+
+    // Custom range (the picker's `to` is inclusive; the API's is exclusive) in another zone.
+    const to = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10)
+    const from = new Date(Date.now() - 12 * 86_400_000).toISOString().slice(0, 10)
+    const toNext = new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
+    await page.getByLabel('Date range').selectOption('custom')
+    await page.getByLabel('From', { exact: true }).fill(from)
+    await page.getByLabel('To', { exact: true }).fill(to)
+    await page.getByLabel('Time zone').selectOption('America/New_York')
+    await settled(page)
+    const custom = `from=${from}&to=${toNext}&tz=America%2FNew_York`
+    const o = await api<OverviewResponse>(cf.adminUrl, `/api/stats/overview?${custom}`)
+    assert.equal(Number(await metric(page, 'visitors')), o.current.visitors)
+    assert.equal(Number(await metric(page, 'sessions')), o.current.sessions)
+    assert.deepEqual(await chart(), await sumOf(custom, 'week'))
+
+    // One site of the two.
+    await page.getByLabel('Site').selectOption('blog.example.com')
+    await settled(page)
+    const blog = await api<OverviewResponse>(
+      cf.adminUrl,
+      `/api/stats/overview?${custom}&site=blog.example.com`,
+    )
+    assert.equal(Number(await metric(page, 'visitors')), blog.current.visitors)
+    assert.ok(blog.current.visitors < o.current.visitors)
+    const pages = await api<BreakdownResponse>(
+      cf.adminUrl,
+      `/api/stats/breakdown?${custom}&site=blog.example.com&dimension=page&limit=10`,
+    )
+    assert.deepEqual(
+      await tableRows(page, 'pages'),
+      new Map(pages.rows.map((r) => [r.value ?? '', r.visitors])),
+    )
+    // The whole view is in the address: a reload shows the same.
+    await page.reload()
+    await settled(page)
+    assert.equal(Number(await metric(page, 'visitors')), blog.current.visitors)
+    await screenshot(page, 'overview-custom-range')
+    await page.close()
+  })
+
   test('clicking a country filters every panel; a reload keeps it; removing the chip clears it', async () => {
     const page = await open(`view=overview&${RANGE}`)
     const unfiltered = await metric(page, 'visitors')

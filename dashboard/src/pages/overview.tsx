@@ -127,7 +127,7 @@ function Timeseries({ s }: { s: AppState }) {
   const r = useApi(path, (signal) => getJson<TimeseriesResponse>(path, signal))
   const points = r.data?.points ?? []
   return (
-    <section class="card" data-panel="timeseries">
+    <section class="card" data-panel="timeseries" aria-busy={r.loading}>
       <header>
         <h2>{SERIES[metric].label} over time</h2>
         <div class="controls">
