@@ -238,7 +238,7 @@ describe('alerts', () => {
     const r = alertsConfig.safeParse({
       rules: [
         { id: 'a', metric: 'visitors_now', condition: 'above' },
-        { id: 'a', metric: 'nope', condition: 'above', threshold: 1 },
+        { id: 'a', metric: 'nope', condition: 'above', threshold: 1, window: '90m' },
         { id: 'b', metric: 'visitors_now', condition: 'above', threshold: 5, recovery_threshold: 9 },
         { id: 'c', metric: 'visitors_now', condition: 'below', change_percent: 20, window: '2h' },
         { id: 'd', metric: 'error_rate', condition: 'above', threshold: 1, webhook_url: 'ftp://x' },
@@ -253,6 +253,8 @@ describe('alerts', () => {
       )
     has('give either `threshold` or `change_percent`')
     has('rules.1.metric')
+    // Reported together with the wrong metric: every problem at once.
+    has('rules.1.window: window must be whole seconds')
     has('recovery level must be at or below')
     has('needs `compare_to')
     has('window must be whole seconds from 1s to 60m')

@@ -22,6 +22,10 @@ export const alertRuleConfig = z
       ),
     condition: z.enum(['above', 'below']).describe('Fire when the value goes above or below the level.'),
     window: durationText('window')
+      .refine((w) => {
+        const ms = durationMs(w)
+        return ms >= 1000 && ms <= MAX_WINDOW_S * 1000 && ms % 1000 === 0
+      }, 'window must be whole seconds from 1s to 60m')
       .default('5m')
       .describe('Span the metric is computed over, ending now (1s to 60m).'),
     threshold: z.number().optional().describe('Fixed level; give this or `change_percent`.'),
@@ -54,13 +58,6 @@ export const alertRuleConfig = z
     webhook_url: webhookUrl.optional().describe('Overrides `alerts.webhook_url` for this rule.'),
   })
   .superRefine((r, ctx) => {
-    const w = durationMs(r.window)
-    if (w < 1000 || w > MAX_WINDOW_S * 1000 || w % 1000 !== 0)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['window'],
-        message: 'window must be whole seconds from 1s to 60m',
-      })
     if ((r.threshold === undefined) === (r.change_percent === undefined))
       ctx.addIssue({
         code: 'custom',
