@@ -1,6 +1,6 @@
 // Writing one data file of the lake: DuckDB's COPY ... TO (FORMAT parquet) into the day's Hive
 // folder under a fresh name, then the `add` action that describes it (size, partition value and
-// stats computed from the file itself, so the log never claims what the file does not hold).
+// stats DuckDB reports for the file it wrote, so the log never claims what the file does not hold).
 import { randomUUID } from 'node:crypto'
 import { mkdir, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -15,37 +15,61 @@ export function newFilePath(day: string): string {
   return `${PARTITION_COLUMN}=${day}/part-00000-${randomUUID()}.c000.snappy.parquet`
 }
 
-/** Microseconds since the epoch -> the ISO form Delta stats use, rounded outward to milliseconds. */
-function isoMs(us: bigint, up: boolean): string {
-  let ms = us / 1000n
-  if (up && us % 1000n !== 0n) ms += 1n
-  return new Date(Number(ms)).toISOString()
+/**
+ * A TIMESTAMPTZ as DuckDB prints it in COPY's statistics ("2026-11-01 00:16:39.123456+00") -> the
+ * ISO form Delta stats use, at millisecond precision rounded outward (down for a min, up for a
+ * max), so data skipping never excludes a file that holds a matching row. Null if unparseable.
+ */
+export function statTimestamp(text: string, up: boolean): string | null {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?([+-]\d{2})(?::?(\d{2}))?$/.exec(text)
+  if (!m) return null
+  const frac = (m[3] ?? '').padEnd(6, '0')
+  const sign = m[4]!.startsWith('-') ? -1 : 1
+  const offsetMin = sign * (Math.abs(Number(m[4])) * 60 + Number(m[5] ?? 0))
+  const base = Date.parse(`${m[1]}T${m[2]}Z`)
+  if (Number.isNaN(base)) return null
+  let ms = base - offsetMin * 60_000 + Number(frac.slice(0, 3))
+  if (up && Number(frac.slice(3)) > 0) ms += 1
+  return new Date(ms).toISOString()
 }
 
-/** Stats JSON of a written file: numRecords, min/max of the time columns, nullCount of every column. */
-async function fileStats(conn: DuckDBConnection, file: string): Promise<{ rows: number; stats: string }> {
-  const minMax = STATS_MIN_MAX.map((c) => `epoch_us(min("${c}")), epoch_us(max("${c}"))`).join(', ')
-  const nulls = EVENT_COLUMNS.map(([c]) => `count(*) - count("${c}")`).join(', ')
-  const r = await conn.runAndReadAll(
-    `SELECT count(*), ${minMax}, ${nulls} FROM read_parquet(${sqlString(file)})`,
-  )
-  const row = r.getRows()[0]!
-  const rows = Number(row[0])
+/** A MAP value from the node API: an object with `entries`, or the entries themselves. */
+function mapEntries(v: unknown): { key: unknown; value: unknown }[] {
+  if (Array.isArray(v)) return v as { key: unknown; value: unknown }[]
+  return (v as { entries?: { key: unknown; value: unknown }[] } | null)?.entries ?? []
+}
+
+/** Per-column statistics of COPY ... (RETURN_STATS), by column name (DuckDB quotes the names). */
+function columnStats(value: unknown): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>()
+  for (const e of mapEntries(value)) {
+    const inner = new Map<string, string>()
+    for (const x of mapEntries(e.value)) inner.set(String(x.key), String(x.value))
+    out.set(String(e.key).replace(/^"(.*)"$/, '$1'), inner)
+  }
+  return out
+}
+
+/** Delta stats JSON: numRecords, min/max of the time columns, the null count of every column. */
+function deltaStats(rows: number, stats: Map<string, Map<string, string>>): string {
   const minValues: Record<string, string> = {}
   const maxValues: Record<string, string> = {}
-  STATS_MIN_MAX.forEach((c, i) => {
-    const lo = row[1 + i * 2]
-    const hi = row[2 + i * 2]
-    if (lo !== null && hi !== null) {
-      minValues[c] = isoMs(BigInt(lo as bigint), false)
-      maxValues[c] = isoMs(BigInt(hi as bigint), true)
+  for (const c of STATS_MIN_MAX) {
+    const lo = stats.get(c)?.get('min')
+    const hi = stats.get(c)?.get('max')
+    const l = lo === undefined ? null : statTimestamp(lo, false)
+    const h = hi === undefined ? null : statTimestamp(hi, true)
+    if (l !== null && h !== null) {
+      minValues[c] = l
+      maxValues[c] = h
     }
-  })
+  }
   const nullCount: Record<string, number> = {}
-  EVENT_COLUMNS.forEach(([c], i) => {
-    nullCount[c] = Number(row[1 + STATS_MIN_MAX.length * 2 + i])
-  })
-  return { rows, stats: JSON.stringify({ numRecords: rows, minValues, maxValues, nullCount }) }
+  for (const [c] of EVENT_COLUMNS) {
+    const n = stats.get(c)?.get('null_count')
+    if (n !== undefined) nullCount[c] = Number(n)
+  }
+  return JSON.stringify({ numRecords: rows, minValues, maxValues, nullCount })
 }
 
 /** A written file: its add action and row count. */
@@ -69,14 +93,19 @@ export async function writeDataFile(
   const relative = newFilePath(day)
   const absolute = join(root, relative)
   await mkdir(join(root, `${PARTITION_COLUMN}=${day}`), { recursive: true })
-  await conn.run(
-    `COPY (${select}) TO ${sqlString(absolute)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
+  // RETURN_STATS: DuckDB reports rows and per-column min/max/nulls of the file it wrote, so the
+  // stats cost no second read of the file.
+  const r = await conn.runAndReadAll(
+    `COPY (${select}) TO ${sqlString(absolute)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880, RETURN_STATS true)`,
   )
-  const { rows, stats } = await fileStats(conn, absolute)
+  const names = r.columnNames()
+  const row = r.getRows()[0]
+  const rows = Number(row?.[names.indexOf('count')] ?? 0)
   if (rows === 0) {
-    await unlink(absolute)
+    await unlink(absolute).catch(() => undefined)
     return null
   }
+  const stats = deltaStats(rows, columnStats(row![names.indexOf('column_statistics')]))
   const st = await stat(absolute)
   return {
     rows,

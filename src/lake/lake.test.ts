@@ -73,9 +73,25 @@ test('export writes each closed day as Hive-partitioned Parquet; the files the l
     assert.equal(add.partitionValues.day, path.slice(4, 14))
     assert.ok(add.path.startsWith('day=2026-11-'), 'add.path keeps = as Spark writes it')
     assert.equal((await stat(join(lake.root, path))).size, add.size)
-    const stats = JSON.parse(add.stats!) as { numRecords: number; minValues: { event_time: string } }
+    const stats = JSON.parse(add.stats!) as {
+      numRecords: number
+      minValues: { event_time: string }
+      maxValues: { event_time: string }
+      nullCount: Record<string, number>
+    }
     assert.equal(stats.numRecords, 40)
+    // The stats bracket what the file holds, and count its nulls.
+    const [lo, hi, users] = (
+      await query(
+        f.db,
+        `SELECT epoch_ms(min(event_time)), epoch_ms(max(event_time)), count(user_id) FROM read_parquet(${sqlString(join(lake.root, path))})`,
+      )
+    )[0]!
+    assert.ok(Date.parse(stats.minValues.event_time) <= Number(lo))
+    assert.ok(Date.parse(stats.maxValues.event_time) >= Number(hi))
     assert.ok(stats.minValues.event_time.startsWith(add.partitionValues.day!))
+    assert.equal(stats.nullCount.user_id, 40 - Number(users))
+    assert.equal(stats.nullCount.event_id, 0)
   }
   assert.deepEqual(
     await lakeRows(f.db, lake, s),
