@@ -4,7 +4,7 @@
 // are the seconds floor(now/1000)-W+1 .. floor(now/1000).
 import type { LiveSnapshot } from '../analytics/contract.ts'
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
-import { SecondRing, SlidingDistinct, SlidingSums } from './windows.ts'
+import { countSince, type Members, members, SecondRing, SecondSum, SlidingMembers } from './windows.ts'
 
 /** Seconds of "now": visitors, top lists, conversion. */
 export const NOW_WINDOW_S = 300
@@ -76,14 +76,17 @@ interface MinuteSlot {
   frozenVisitors: number
 }
 
-/** One page x country of the last 5 minutes; `sums` holds its clicks and engaged ms. */
-interface PageCountry {
-  readonly page: string
+/** One page x country of the last 5 minutes: its visitors, clicks and engaged ms. */
+interface PageCountry extends Members {
   readonly country: string | null
-  readonly sums: Float64Array
+  readonly clicks: SecondSum
+  readonly engagedMs: SecondSum
 }
-const CLICKS = 0
-const ENGAGED_MS = 1
+
+/** One page of the last 5 minutes: visitors with a page view, and its countries ('' for none). */
+interface PageEntry extends Members {
+  readonly byCountry: Map<string, PageCountry>
+}
 
 type RecentEvent = LiveSnapshot['recent_events'][number]
 
@@ -98,19 +101,17 @@ export class LiveState {
   readonly #retention: number
   readonly #seconds = new SecondRing(MAX_WINDOW_S + FUTURE_S + 60, 3)
   readonly #minutes: MinuteSlot[] = []
-  /** Visitors and converters of the last 5 minutes. */
-  readonly #visitors = new SlidingDistinct<string>(NOW_WINDOW_S)
-  readonly #converters = new SlidingDistinct<string>(NOW_WINDOW_S)
-  /** The same over the visitor retention, when an alert rule asks for more than 5 minutes. */
-  readonly #visitorsLong: SlidingDistinct<string> | null
-  readonly #convertersLong: SlidingDistinct<string> | null
-  readonly #pages = new SlidingDistinct<string>(NOW_WINDOW_S)
-  readonly #referrers = new SlidingDistinct<string>(NOW_WINDOW_S)
-  readonly #countries = new SlidingDistinct<string>(NOW_WINDOW_S)
-  readonly #pcVisitors = new SlidingDistinct<PageCountry>(NOW_WINDOW_S)
-  readonly #pcSums = new SlidingSums<PageCountry>(NOW_WINDOW_S, 2)
-  /** page -> country ('' for none) -> its entry. */
-  readonly #pageCountries = new Map<string, Map<string, PageCountry>>()
+  /** Every 5-minute distinct count shares one expiry ring. */
+  readonly #window = new SlidingMembers(NOW_WINDOW_S)
+  readonly #visitors = members()
+  readonly #converters = members()
+  /** Visitors and converters over the visitor retention, when an alert rule asks for more than 5 minutes. */
+  readonly #long: SlidingMembers | null
+  readonly #visitorsLong = members()
+  readonly #convertersLong = members()
+  readonly #pages = new Map<string, PageEntry>()
+  readonly #referrers = new Map<string, Members>()
+  readonly #countries = new Map<string, Members>()
   #expiredAt = -1
   /** The last RECENT counted events, as given (formatted only when a snapshot lists them). */
   readonly #recent: (LiveEvent | undefined)[] = new Array(RECENT)
@@ -121,10 +122,7 @@ export class LiveState {
   constructor(options: LiveStateOptions) {
     this.#o = options
     this.#retention = Math.min(MAX_WINDOW_S, Math.max(NOW_WINDOW_S, options.visitorRetentionS ?? 0))
-    const long = this.#retention > NOW_WINDOW_S
-    this.#visitorsLong = long ? new SlidingDistinct(this.#retention) : null
-    this.#convertersLong =
-      long && options.conversionEvent !== null ? new SlidingDistinct(this.#retention) : null
+    this.#long = this.#retention > NOW_WINDOW_S ? new SlidingMembers(this.#retention) : null
     for (let i = 0; i < CHART_MINUTES + 2; i++)
       this.#minutes.push({ minute: -1, pageViews: 0, visitors: new Set(), frozenVisitors: 0 })
   }
@@ -186,29 +184,32 @@ export class LiveState {
     }
     const conversion = this.#o.conversionEvent
     const converted = conversion !== null && e.event_name === conversion
-    if (this.#visitorsLong !== null) {
-      this.#visitorsLong.touch('', visitor, sec)
-      if (converted) this.#convertersLong?.touch('', visitor, sec)
+    const long = this.#long
+    if (long !== null) {
+      long.touch(this.#visitorsLong, visitor, sec)
+      if (converted) long.touch(this.#convertersLong, visitor, sec)
     }
     if (sec <= nowSec - NOW_WINDOW_S) return true
-    const prev = this.#visitors.touch('', visitor, sec)
+    const w = this.#window
+    const prev = w.touch(this.#visitors, visitor, sec)
     // Seen in this minute already (its latest second is here): it is in the minute's set.
     if (prev < minute * 60 || prev >= minute * 60 + 60) slot.visitors.add(visitor)
-    if (converted) this.#converters.touch('', visitor, sec)
+    if (converted) w.touch(this.#converters, visitor, sec)
     const country = e.country
-    if (country !== null) this.#countries.touch(country, visitor, sec)
+    if (country !== null) w.touch(keyed(this.#countries, country), visitor, sec)
     const page = e.page_path
     if (page === null) return true
     if (isPageView) {
       if (e.referrer_host !== null && e.channel !== 'internal')
-        this.#referrers.touch(e.referrer_host, visitor, sec)
-      this.#pages.touch(page, visitor, sec)
-      const pc = this.#pageCountry(page, country)
-      this.#pcVisitors.touch(pc, visitor, sec)
-      this.#pcSums.add(pc, CLICKS, sec, 1)
+        w.touch(keyed(this.#referrers, e.referrer_host), visitor, sec)
+      const p = this.#page(page)
+      w.touch(p, visitor, sec)
+      const pc = pageCountry(p, country)
+      w.touch(pc, visitor, sec)
+      pc.clicks.add(sec, 1)
     } else if (e.event_type === 'engagement') {
       const ms = engagedMs(e)
-      if (ms > 0) this.#pcSums.add(this.#pageCountry(page, country), ENGAGED_MS, sec, ms)
+      if (ms > 0) pageCountry(this.#page(page), country).engagedMs.add(sec, ms)
     }
     return true
   }
@@ -217,14 +218,17 @@ export class LiveState {
   #expire(nowSec: number): void {
     if (nowSec <= this.#expiredAt) return
     this.#expiredAt = nowSec
-    const cutoff = nowSec - NOW_WINDOW_S + 1
-    for (const w of [this.#visitors, this.#converters, this.#pages, this.#referrers, this.#countries])
-      w.expire(cutoff)
-    this.#pcVisitors.expire(cutoff)
-    this.#pcSums.expire(cutoff)
-    const longCutoff = nowSec - this.#retention + 1
-    this.#visitorsLong?.expire(longCutoff)
-    this.#convertersLong?.expire(longCutoff)
+    this.#window.expire(nowSec - NOW_WINDOW_S + 1)
+    this.#long?.expire(nowSec - this.#retention + 1)
+  }
+
+  #page(page: string): PageEntry {
+    let p = this.#pages.get(page)
+    if (p === undefined) {
+      p = { members: new Map(), byCountry: new Map() }
+      this.#pages.set(page, p)
+    }
+    return p
   }
 
   #minuteSlot(minute: number): MinuteSlot {
@@ -236,22 +240,6 @@ export class LiveState {
       slot.frozenVisitors = 0
     }
     return slot
-  }
-
-  #pageCountry(page: string, country: string | null): PageCountry {
-    let byCountry = this.#pageCountries.get(page)
-    if (byCountry === undefined) {
-      byCountry = new Map()
-      this.#pageCountries.set(page, byCountry)
-    }
-    // '' stands for "no country" inside the map.
-    const key = country ?? ''
-    let entry = byCountry.get(key)
-    if (entry === undefined) {
-      entry = { page, country, sums: new Float64Array(2) }
-      byCountry.set(key, entry)
-    }
-    return entry
   }
 
   #remember(e: ClickEvent): void {
@@ -271,9 +259,9 @@ export class LiveState {
   snapshot(now: number, recentSince?: number): LiveSnapshot {
     const nowSec = Math.floor(now / 1000)
     this.#expire(nowSec)
-    const visitorsNow = this.#visitors.size('')
+    const visitorsNow = this.#visitors.members.size
     const conversion = this.#o.conversionEvent
-    const converters = conversion === null ? 0 : this.#converters.size('')
+    const converters = conversion === null ? 0 : this.#converters.members.size
 
     const nowMinute = Math.floor(nowSec / 60)
     const perMinute: { minute: string; page_views: number; visitors: number }[] = []
@@ -289,30 +277,33 @@ export class LiveState {
 
     // Top 20 by clicks, then visitors, page, country: a bounded selection, so the thousands of page
     // x country entries of a busy site cost a comparison each, not a row object and a sort.
-    const bestPc = new TopK<PageCountry & { v: number }>(TOP_PAGE_COUNTRY, (a, b) =>
-      comparePc(a.sums[CLICKS]!, a.v, a.page, a.country, b.sums[CLICKS]!, b.v, b.page, b.country),
+    type Row = LiveSnapshot['by_page_country'][number] & { engaged: number }
+    const bestPc = new TopK<Row>(TOP_PAGE_COUNTRY, (a, b) =>
+      comparePc(a.clicks, a.visitors, a.page, a.country, b.clicks, b.visitors, b.page, b.country),
     )
-    for (const [page, byCountry] of this.#pageCountries) {
-      for (const [key, pc] of byCountry) {
-        const clicks = pc.sums[CLICKS]!
-        const visitors = this.#pcVisitors.size(pc)
-        if (clicks === 0 && pc.sums[ENGAGED_MS]! === 0 && visitors === 0) byCountry.delete(key)
+    const cutoff = nowSec - NOW_WINDOW_S + 1
+    const bestPages = topVisitors()
+    for (const [page, p] of this.#pages) {
+      const pageVisitors = p.members.size
+      if (pageVisitors > 0) bestPages.offer(page, pageVisitors)
+      for (const [key, pc] of p.byCountry) {
+        const clicks = pc.clicks.sumSince(cutoff)
+        const engaged = pc.engagedMs.sumSince(cutoff)
+        const visitors = pc.members.size
+        if (clicks === 0 && engaged === 0 && visitors === 0) p.byCountry.delete(key)
         else if (
           clicks > 0 &&
           bestPc.accepts(
-            (w) => comparePc(clicks, visitors, page, pc.country, w.sums[CLICKS]!, w.v, w.page, w.country) < 0,
+            (w) => comparePc(clicks, visitors, page, pc.country, w.clicks, w.visitors, w.page, w.country) < 0,
           )
         )
-          bestPc.add({ ...pc, v: visitors })
+          bestPc.add({ page, country: pc.country, clicks, visitors, avg_seconds: 0, engaged })
       }
-      if (byCountry.size === 0) this.#pageCountries.delete(page)
+      if (p.byCountry.size === 0 && pageVisitors === 0) this.#pages.delete(page)
     }
-    const byPageCountry = bestPc.sorted().map((pc) => ({
-      page: pc.page,
-      country: pc.country,
-      clicks: pc.sums[CLICKS]!,
-      visitors: pc.v,
-      avg_seconds: Math.round(pc.sums[ENGAGED_MS]! / pc.sums[CLICKS]!) / 1000,
+    const byPageCountry = bestPc.sorted().map(({ engaged, ...row }) => ({
+      ...row,
+      avg_seconds: Math.round(engaged / row.clicks) / 1000,
     }))
 
     const firstRecent = Math.max(this.#recentSeq - RECENT, recentSince ?? 0)
@@ -337,7 +328,7 @@ export class LiveState {
       page_views_per_minute: perMinute,
       conversion_rate: conversion === null ? null : visitorsNow === 0 ? 0 : converters / visitorsNow,
       conversion_event: conversion,
-      top_pages: top(this.#pages),
+      top_pages: bestPages.sorted(),
       top_referrers: top(this.#referrers),
       top_countries: top(this.#countries),
       by_page_country: byPageCountry,
@@ -376,16 +367,9 @@ export class LiveState {
     }
   }
 
-  #distinctSince(
-    short: SlidingDistinct<string>,
-    long: SlidingDistinct<string> | null,
-    windowS: number,
-    from: number,
-    nowSec: number,
-  ): number {
+  #distinctSince(short: Members, long: Members, windowS: number, from: number, nowSec: number): number {
     this.#expire(nowSec)
-    const w = windowS <= NOW_WINDOW_S || long === null ? short : long
-    return w.countSince('', from)
+    return countSince(windowS <= NOW_WINDOW_S || this.#long === null ? short : long, from)
   }
 
   /** Seconds the visitor maps remember. */
@@ -426,19 +410,55 @@ export class LiveState {
   }
 }
 
-function top(w: SlidingDistinct<string>): { value: string; visitors: number }[] {
-  const byVisitors = (a: { value: string; visitors: number }, b: { value: string; visitors: number }) =>
-    b.visitors - a.visitors || compareText(a.value, b.value)
-  const best = new TopK(TOP, byVisitors)
-  w.forEachSize((value, visitors) => {
-    if (
-      best.accepts(
-        (worst) => visitors > worst.visitors || (visitors === worst.visitors && value < worst.value),
-      )
-    )
-      best.add({ value, visitors })
-  })
+/** The key of `map`, made when missing. */
+function keyed(map: Map<string, Members>, key: string): Members {
+  let k = map.get(key)
+  if (k === undefined) {
+    k = members()
+    map.set(key, k)
+  }
+  return k
+}
+
+/** The entry of `country` on page `p`, made when missing. */
+function pageCountry(p: PageEntry, country: string | null): PageCountry {
+  // '' stands for "no country" inside the map.
+  const key = country ?? ''
+  let pc = p.byCountry.get(key)
+  if (pc === undefined) {
+    pc = { members: new Map(), country, clicks: new SecondSum(), engagedMs: new SecondSum() }
+    p.byCountry.set(key, pc)
+  }
+  return pc
+}
+
+/** The top 10 of `map` by distinct visitors; keys with none left are dropped. */
+function top(map: Map<string, Members>): { value: string; visitors: number }[] {
+  const best = topVisitors()
+  for (const [value, k] of map) {
+    const visitors = k.members.size
+    if (visitors > 0) best.offer(value, visitors)
+    else map.delete(value)
+  }
   return best.sorted()
+}
+
+/** A top-10 selection by visitors (descending), then value. */
+function topVisitors(): {
+  offer(value: string, visitors: number): void
+  sorted(): { value: string; visitors: number }[]
+} {
+  const best = new TopK<{ value: string; visitors: number }>(
+    TOP,
+    (a, b) => b.visitors - a.visitors || compareText(a.value, b.value),
+  )
+  return {
+    offer: (value, visitors) => {
+      if (best.accepts((w) => visitors > w.visitors || (visitors === w.visitors && value < w.value)))
+        best.add({ value, visitors })
+    },
+    sorted: () => best.sorted(),
+  }
 }
 
 /** The order of by_page_country: clicks, visitors (both descending), page, country. */

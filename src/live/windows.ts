@@ -78,14 +78,19 @@ class BucketRing<B> {
   }
 }
 
+/** Distinct members (visitor ids) with the latest second each was seen: one key's window. */
+export interface Members {
+  readonly members: Map<string, number>
+}
+
 /**
- * Distinct members (visitor ids) per key over the last `windowS` seconds. Each member keeps its
- * latest second and sits in the bucket of the second it was scheduled at; when that bucket
- * expires, a member seen again since is moved to the bucket of its latest second, else forgotten.
- * So `size(key)` is exact after `expire(cutoff)`, and no member is scheduled twice.
+ * Keeps the `members` maps of many keys (a page, a country, the site) to the last `windowS` seconds.
+ * Each member sits in the bucket of the second it was scheduled at; when that bucket expires, a
+ * member seen again since is moved to the bucket of its latest second, else forgotten. So a map's
+ * size is exact after `expire(cutoff)`, no member is scheduled twice, and each is revisited about
+ * once per window. Keys whose map empties are left to their owner to drop (the snapshot does).
  */
-export class SlidingDistinct<K> {
-  readonly #byKey = new Map<K, Map<string, number>>()
+export class SlidingMembers {
   readonly #ring: BucketRing<unknown[]>
   #cutoff = Number.NEGATIVE_INFINITY
 
@@ -94,15 +99,11 @@ export class SlidingDistinct<K> {
   }
 
   /**
-   * Records `member` under `key` at second `sec` (at or after the last cutoff); returns the latest
+   * Records `member` in `key` at second `sec` (at or after the last cutoff); returns the latest
    * second it had before (-1 if none).
    */
-  touch(key: K, member: string, sec: number): number {
-    let m = this.#byKey.get(key)
-    if (m === undefined) {
-      m = new Map()
-      this.#byKey.set(key, m)
-    }
+  touch(key: Members, member: string, sec: number): number {
+    const m = key.members
     const prev = m.get(member)
     if (prev === undefined) {
       m.set(member, sec)
@@ -119,69 +120,77 @@ export class SlidingDistinct<K> {
     this.#cutoff = cutoff
     for (const bucket of this.#ring.stale(cutoff)) {
       for (let i = 0; i < bucket.length; i += 2) {
-        const key = bucket[i] as K
+        const key = bucket[i] as Members
         const member = bucket[i + 1] as string
-        const m = this.#byKey.get(key)
-        const last = m?.get(member)
-        if (m === undefined || last === undefined) continue
+        const last = key.members.get(member)
+        if (last === undefined) continue
         if (last >= cutoff) this.#ring.at(last).push(key, member)
-        else {
-          m.delete(member)
-          if (m.size === 0) this.#byKey.delete(key)
-        }
+        else key.members.delete(member)
       }
     }
   }
-
-  /** Distinct members of `key` since the last cutoff. */
-  size(key: K): number {
-    return this.#byKey.get(key)?.size ?? 0
-  }
-
-  /** Members of `key` seen at or after `from` (a narrower window than this one's). */
-  countSince(key: K, from: number): number {
-    let n = 0
-    for (const sec of this.#byKey.get(key)?.values() ?? []) if (sec >= from) n++
-    return n
-  }
-
-  /** Calls `f` with every key and its distinct members. */
-  forEachSize(f: (key: K, size: number) => void): void {
-    for (const [key, m] of this.#byKey) f(key, m.size)
-  }
 }
 
-/** Something with running totals that a {@link SlidingSums} keeps. */
-export interface Totals {
-  readonly sums: Float64Array
+/** Members of `key` seen at or after `from`. */
+export function countSince(key: Members, from: number): number {
+  let n = 0
+  for (const sec of key.members.values()) if (sec >= from) n++
+  return n
+}
+
+/** A fresh key. */
+export function members(): Members {
+  return { members: new Map() }
 }
 
 /**
- * Sums per key over the last `windowS` seconds, kept as running totals on the keys themselves
- * (`sums[field]`) plus per-second buckets of what to subtract when a second expires.
+ * A sum over the recent seconds of one key (clicks of a page, engaged ms): (second, value) pairs in
+ * second order with a running total, so adding is O(1) for events in order (no hash lookup: the
+ * caller holds the key's object) and reading drops what fell out. An event older than the newest
+ * second is inserted in place (rare: a few seconds of disorder between partitions).
  */
-export class SlidingSums<K extends Totals> {
-  readonly #ring: BucketRing<Map<K, number>[]>
-  #cutoff = Number.NEGATIVE_INFINITY
+export class SecondSum {
+  readonly #secs: number[] = []
+  readonly #values: number[] = []
+  #head = 0
+  #total = 0
 
-  constructor(windowS: number, fields: number) {
-    this.#ring = new BucketRing(windowS, () => Array.from({ length: fields }, () => new Map<K, number>()))
+  add(sec: number, value: number): void {
+    const secs = this.#secs
+    const last = secs.length - 1
+    this.#total += value
+    if (last < this.#head || secs[last]! < sec) {
+      secs.push(sec)
+      this.#values.push(value)
+      return
+    }
+    let i = last
+    while (i >= this.#head && secs[i]! > sec) i--
+    if (i >= this.#head && secs[i] === sec) this.#values[i]! += value
+    else {
+      secs.splice(i + 1, 0, sec)
+      this.#values.splice(i + 1, 0, value)
+    }
   }
 
-  /** Adds `n` to `field` of `key` at second `sec` (at or after the last cutoff). */
-  add(key: K, field: number, sec: number, n: number): void {
-    key.sums[field]! += n
-    const m = this.#ring.at(sec)[field]!
-    m.set(key, (m.get(key) ?? 0) + n)
-  }
-
-  /** Subtracts what was added before `cutoff`; cutoffs only grow. */
-  expire(cutoff: number): void {
-    if (cutoff <= this.#cutoff) return
-    this.#cutoff = cutoff
-    for (const fields of this.#ring.stale(cutoff))
-      fields.forEach((m, field) => {
-        for (const [key, n] of m) key.sums[field]! -= n
-      })
+  /** The sum of the seconds at or after `cutoff`; older ones are dropped (cutoffs only grow). */
+  sumSince(cutoff: number): number {
+    const secs = this.#secs
+    while (this.#head < secs.length && secs[this.#head]! < cutoff) {
+      this.#total -= this.#values[this.#head]!
+      this.#head++
+    }
+    if (this.#head === secs.length) {
+      secs.length = 0
+      this.#values.length = 0
+      this.#head = 0
+      this.#total = 0
+    } else if (this.#head > 64 && this.#head * 2 > secs.length) {
+      // Compact now and then so the arrays do not grow without bound.
+      secs.splice(0, this.#head)
+      this.#values.splice(0, this.#head)
+      this.#head = 0
+    }
+    return this.#total
   }
 }
