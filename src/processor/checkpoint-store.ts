@@ -155,8 +155,10 @@ export class CheckpointStore {
         )
         await c.run(`INSERT INTO late_events VALUES ${values.join(', ')}`)
       }
-      if (s.deleteStates.length > 0) {
-        await this.#stageKeys(s.deleteStates)
+      // Open sessions' state: rows of the changed and the closed sessions go, the changed come back.
+      const replaced = [...s.deleteStates, ...s.openStates.map((st) => st.sid)]
+      if (replaced.length > 0) {
+        await this.#stageKeys(replaced)
         await c.run(
           `DELETE FROM clickflow_processor_sessions WHERE processor_id = ${quote(this.#id)} AND sid IN (SELECT k FROM stage_keys)`,
         )
@@ -171,7 +173,7 @@ export class CheckpointStore {
         a.flushSync()
         a.closeSync()
         await c.run(
-          `INSERT OR REPLACE INTO clickflow_processor_sessions SELECT ${quote(this.#id)}, sid, state::JSON FROM stage_states`,
+          `INSERT INTO clickflow_processor_sessions SELECT ${quote(this.#id)}, sid, state FROM stage_states`,
         )
         await c.run('DELETE FROM stage_states')
       }
@@ -209,7 +211,7 @@ export class CheckpointStore {
     const meta = JSON.parse(String(head[0]![1])) as EngineMeta
     const rows = (
       await c.runAndReadAll(
-        `SELECT state::VARCHAR FROM clickflow_processor_sessions WHERE processor_id = ${quote(this.#id)}`,
+        `SELECT state FROM clickflow_processor_sessions WHERE processor_id = ${quote(this.#id)}`,
       )
     ).getRows()
     const sessions = rows.map((r) => JSON.parse(String(r[0])) as Session)
