@@ -10,11 +10,13 @@ import { after, before, describe, test } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { parse, stringify } from 'yaml'
 import type {
+  ActiveUsersResponse,
   AlertsResponse,
   BreakdownResponse,
   FunnelResponse,
   LiveSnapshot,
   OverviewResponse,
+  PathsResponse,
   RetentionResponse,
   TimeseriesResponse,
 } from '../../src/analytics/contract.ts'
@@ -157,6 +159,9 @@ describe('dashboard in Chromium', { skip: chromiumSkip() }, () => {
       const shown = await tableRows(page, panel)
       assert.deepEqual(shown, new Map(b.rows.map((r) => [r.value ?? '', r.visitors])), `${panel} panel`)
     }
+    const active = await api<ActiveUsersResponse>(cf.adminUrl, `/api/stats/active-users?${RANGE}`)
+    for (const key of ['dau', 'wau', 'mau', 'stickiness'] as const)
+      assert.equal(Number(await metric(page, key)), active[key], key)
     await screenshot(page, 'overview')
     // The other tabs of a panel load their own dimension.
     await page.locator('[data-panel="pages"] [role="tab"]', { hasText: 'Entry' }).click()
@@ -306,6 +311,27 @@ describe('dashboard in Chromium', { skip: chromiumSkip() }, () => {
         new Map(p.rows.map((r) => [r.value ?? '', r.visitors])),
       )
     }
+    // Paths: where the visitors of the filtered page went next, and where they came from.
+    const top = (
+      await api<BreakdownResponse>(cf.adminUrl, `/api/stats/breakdown?${RANGE}&dimension=page&limit=1`)
+    ).rows[0]!.value!
+    await open(`view=breakdowns&${RANGE}&f=${encodeURIComponent(`page==${top}`)}`, page)
+    for (const direction of ['next', 'previous'] as const) {
+      if (direction === 'previous') {
+        await page.locator('[data-panel="paths"] [role="tab"]', { hasText: 'Previous page' }).click()
+        await settled(page)
+      }
+      const paths = await api<PathsResponse>(
+        cf.adminUrl,
+        `/api/stats/paths?${RANGE}&page=${encodeURIComponent(top)}&direction=${direction}&limit=10`,
+      )
+      assert.deepEqual(
+        await tableRows(page, 'paths'),
+        new Map(paths.rows.map((r) => [r.page ?? '', r.visitors])),
+        direction,
+      )
+    }
+    await screenshot(page, 'breakdowns-paths')
     await page.close()
   })
 

@@ -3,6 +3,7 @@
 import type { BreakdownResponse, Dimension } from '../../../src/analytics/contract.ts'
 import { getJson, postJson } from '../api.ts'
 import { breakdownQuery } from '../components/panel.tsx'
+import { Paths } from '../components/paths.tsx'
 import { ErrorBox, Loading, NoRows } from '../components/states.tsx'
 import { BreakdownTable } from '../components/table.tsx'
 import { num } from '../format.ts'
@@ -75,28 +76,33 @@ export function Breakdowns({ s }: { s: AppState }) {
           <PropertyKeys current={tab.dimension} />
         </div>
       </nav>
-      <section class="card" data-panel="breakdown" aria-busy={r.loading}>
-        <header>
-          <h2>{tab.label}</h2>
-          {r.data && <span class="muted">{num(r.data.total_visitors)} visitors in total</span>}
-        </header>
-        {r.error ? (
-          <ErrorBox error={r.error} />
-        ) : !r.data ? (
-          <Loading />
-        ) : r.data.rows.length === 0 ? (
-          <NoRows
-            text={s.filters.length ? 'Nothing in this range with these filters.' : 'Nothing in this range.'}
-          />
-        ) : (
-          <BreakdownTable
-            data={r.data}
-            dimension={tab.dimension as Dimension}
-            columns={columns}
-            valueLabel={tab.label}
-          />
+      <div class="breakdown-main">
+        <section class="card" data-panel="breakdown" aria-busy={r.loading}>
+          <header>
+            <h2>{tab.label}</h2>
+            {r.data && <span class="muted">{num(r.data.total_visitors)} visitors in total</span>}
+          </header>
+          {r.error ? (
+            <ErrorBox error={r.error} />
+          ) : !r.data ? (
+            <Loading />
+          ) : r.data.rows.length === 0 ? (
+            <NoRows
+              text={s.filters.length ? 'Nothing in this range with these filters.' : 'Nothing in this range.'}
+            />
+          ) : (
+            <BreakdownTable
+              data={r.data}
+              dimension={tab.dimension as Dimension}
+              columns={columns}
+              valueLabel={tab.label}
+            />
+          )}
+        </section>
+        {(tab.dimension === 'page' || tab.dimension === 'entry_page' || tab.dimension === 'exit_page') && (
+          <Paths s={s} fallback={r.data?.rows.find((x) => x.value !== null)?.value ?? null} />
         )}
-      </section>
+      </div>
     </div>
   )
 }

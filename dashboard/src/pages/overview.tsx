@@ -8,6 +8,7 @@ import type {
   TimeseriesResponse,
 } from '../../../src/analytics/contract.ts'
 import { getJson, queryString } from '../api.ts'
+import { ActiveUsers } from '../components/active-users.tsx'
 import { Chart } from '../components/chart.tsx'
 import { Panel } from '../components/panel.tsx'
 import { ErrorBox, Loading, NoData } from '../components/states.tsx'
@@ -180,6 +181,7 @@ export function Overview({ s }: { s: AppState }) {
     <div class="page overview">
       <Stats s={s} />
       <Timeseries s={s} />
+      <ActiveUsers s={s} />
       <div class="panels">
         {PANELS.map((p) => (
           <Panel key={p.id} spec={p} s={s} />
