@@ -140,6 +140,19 @@ describe('live stream and alerts, real process', () => {
     }
   })
 
+  test('a subscriber that disconnects is let go', async () => {
+    const stream = await openSse(`${cf.adminUrl}/api/live`)
+    assert.ok(await stream.waitFor((m) => m.event === 'live', 5000))
+    const subscribers = async () =>
+      metricValue(await scrapeMetrics(cf.adminUrl), 'clickflow_live_subscribers', {})
+    assert.equal(await subscribers(), 1)
+    stream.close()
+    assert.ok(
+      await pollUntil(async () => (await subscribers()) === 0, 5000),
+      'the closed stream is still counted',
+    )
+  })
+
   test('traffic over the threshold fires once (delivered after a retry) and recovers once when it stops', async () => {
     const firings = () => receiver.received.filter((b) => b.kind === 'firing')
     // About 250 events/s against a threshold of 20 over 5 s, until the firing is delivered.
