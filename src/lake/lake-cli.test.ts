@@ -151,16 +151,21 @@ describe('lake and erasure through the CLI', () => {
     const lake1 = await readLake(s1)
     assert.deepEqual(lake1, new Map([...store0].filter(([, v]) => v !== victim)))
 
-    // The CLI's erase goes to the same process.
+    // The CLI's erase goes to the same process (generated traffic has identified users).
     const [[user]] = (await sql(
       cf.adminUrl,
       'SELECT user_id FROM events WHERE user_id IS NOT NULL LIMIT 1',
-    )) as [[string | undefined]]
-    if (user) {
-      const e = await runCli(['erase', '--data-dir', dataDir, '--user', user, '--requested-by', 'cli-e2e'])
-      assert.equal(e.code, 0, e.stderr)
-      assert.equal(await sqlNumber(cf.adminUrl, `SELECT count(*) FROM events WHERE user_id = '${user}'`), 0)
-    }
+    )) as [[string]]
+    assert.ok(user, 'the generated traffic has a user id')
+    const e = await runCli(['erase', '--data-dir', dataDir, '--user', user, '--requested-by', 'cli-e2e'])
+    assert.equal(e.code, 0, e.stderr)
+    assert.match(e.stderr, /sending the request to it/)
+    assert.ok((JSON.parse(e.stdout) as { rows_events: number }).rows_events > 0)
+    assert.equal(await sqlNumber(cf.adminUrl, `SELECT count(*) FROM events WHERE user_id = '${user}'`), 0)
+    assert.equal(
+      await sqlNumber(cf.adminUrl, "SELECT count(*) FROM erasure_audit WHERE requested_by = 'cli-e2e'"),
+      1,
+    )
     const exit = await cf.stop()
     assert.equal(exit.code, 0)
     cf = null
