@@ -181,6 +181,12 @@ const pg = await startPostgres(pgDir, [
   'synchronous_commit=off',
   'full_page_writes=off',
 ])
+// An interrupted bench (Ctrl+C exits through bench/lib/processes.ts) must not leave the server behind.
+process.on('exit', () => {
+  try {
+    process.kill(pg.pid, 'SIGINT')
+  } catch {}
+})
 const pgTimes = new Map<string, number[]>()
 const pgDigest = new Map<string, string>()
 let pgLoadSeconds = 0
