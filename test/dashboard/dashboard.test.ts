@@ -371,6 +371,19 @@ describe('dashboard in Chromium', { skip: chromiumSkip() }, () => {
     assert.match(JSON.stringify(saved), /visit then act/)
     await page.locator('[data-panel="saved-funnels"]', { hasText: 'visit then act' }).waitFor()
     await screenshot(page, 'funnels')
+    // A fresh page loads the saved funnel with one click and shows the same counts.
+    await open(`view=funnels&${RANGE}`, page)
+    await page.locator('[data-panel="saved-funnels"] button', { hasText: 'visit then act' }).click()
+    await page.locator('[data-panel="funnel-result"] [data-step="1"]').waitFor()
+    await settled(page)
+    const again = await page
+      .locator('[data-panel="funnel-result"] [data-visitors]')
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-visitors'))))
+    assert.deepEqual(
+      again,
+      expected.steps.map((s) => s.visitors),
+    )
+    assert.match(decodeURIComponent(page.url()), /step=event:/)
     await page.close()
   })
 

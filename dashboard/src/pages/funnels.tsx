@@ -154,7 +154,7 @@ function Result({ data }: { data: FunnelResponse }) {
   )
 }
 
-function Saved({ reloadKey }: { reloadKey: number }) {
+function Saved({ reloadKey, onLoad }: { reloadKey: number; onLoad: (f: SavedFunnel) => void }) {
   const r = useApi(`saved-${reloadKey}`, (signal) =>
     getJson<readonly SavedFunnel[] | { funnels: readonly SavedFunnel[] }>('/api/funnels/saved', signal),
   )
@@ -177,11 +177,7 @@ function Saved({ reloadKey }: { reloadKey: number }) {
         <ul class="saved-list">
           {list.map((f) => (
             <li key={f.name}>
-              <button
-                type="button"
-                class="link"
-                onClick={() => update({ steps: f.steps.map(fromStep), window: f.window ?? 86_400 })}
-              >
+              <button type="button" class="link" onClick={() => onLoad(f)}>
                 {f.name}
               </button>{' '}
               <span class="muted">{f.steps.length} steps</span>
@@ -292,7 +288,16 @@ export function Funnels({ s }: { s: AppState }) {
           {saveState.error && <ErrorBox error={saveState.error} />}
           {saveState.saved && <p class="ok">Saved “{saveState.saved}”.</p>}
         </section>
-        <Saved reloadKey={reloadKey} />
+        <Saved
+          reloadKey={reloadKey}
+          onLoad={(f) => {
+            // A loaded funnel runs at once, like one from the address.
+            const change = { steps: f.steps.map(fromStep), window: f.window ?? 86_400 }
+            update(change)
+            const loaded = funnelRequest({ ...s, ...change })
+            setRunKey(loaded ? JSON.stringify(loaded) : null)
+          }}
+        />
       </div>
       <section class="card" data-panel="funnel-result" aria-busy={r.loading}>
         <header>
