@@ -167,7 +167,7 @@ export class CheckpointStore {
         const a = await c.createAppender('stage_states', 'main', 'temp')
         for (const st of s.openStates) {
           a.appendVarchar(st.sid)
-          a.appendVarchar(JSON.stringify(st))
+          a.appendVarchar(st.json)
           a.endRow()
         }
         a.flushSync()

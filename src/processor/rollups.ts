@@ -44,7 +44,8 @@ export function rollupRow(w: WindowResult): RollupRow {
     minute: w.start,
     page_views: w.values.page_views as number,
     events: w.values.events as number,
-    visitors_hll: hll.sketch.registers,
+    // A copy: the row is written while the window may go on counting.
+    visitors_hll: hll.sketch.registers.slice(),
     visitors: hll.result(),
     events_by_name: JSON.stringify(byName.result()),
   }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { ClickEvent } from '../core/event.ts'
+import type { Session } from './session.ts'
 import { Sessionizer, type SessionOptions } from './sessions.ts'
 import { MINUTE, SECOND, T0, testEvent } from './testing.ts'
 
@@ -195,7 +196,9 @@ describe('sessions', () => {
     assert.equal(closed.rows.length, 0, 'unchanged since written: nothing to rewrite')
     assert.equal(closed.deleteStates.length, 1)
     const restored = new Sessionizer(OPTIONS)
-    restored.restore(JSON.parse(JSON.stringify(saved.openStates.filter((x) => x.visitor_id === 'w'))))
+    restored.restore(
+      saved.openStates.map((x) => JSON.parse(x.json) as Session).filter((x) => x.visitor_id === 'w'),
+    )
     restored.add(testEvent('w', T0 + 25 * MINUTE), 'w')
     const after = restored.drain()
     assert.deepEqual(spans(after.rows), [[20, 25, 2]])

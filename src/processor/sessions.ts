@@ -19,8 +19,11 @@ export interface SessionChanges {
   readonly deleteIds: readonly string[]
   /** Rows to upsert (open sessions that changed, and sessions closed since the last checkpoint). */
   readonly rows: readonly SessionRow[]
-  /** State of open sessions that changed, to upsert by `sid`. */
-  readonly openStates: readonly Session[]
+  /**
+   * State of open sessions that changed, to replace by `sid`, serialized when drained: the write
+   * happens while the engine goes on changing the sessions.
+   */
+  readonly openStates: readonly { readonly sid: string; readonly json: string }[]
   /** State keys (`sid`) to delete: sessions closed or merged away. */
   readonly deleteStates: readonly string[]
 }
@@ -141,7 +144,7 @@ export class Sessionizer {
   /** Everything changed since the last call; marks it written. */
   drain(): SessionChanges {
     const rows: SessionRow[] = []
-    const openStates: Session[] = []
+    const openStates: { sid: string; json: string }[] = []
     for (const s of this.#dirty) {
       const row = sessionRow(s, this.#o)
       // An earlier event changed the session's first event, hence its id: the old row goes.
@@ -149,7 +152,7 @@ export class Sessionizer {
       rows.push(row)
       const closed = this.#closed.has(s)
       s.persisted_id = row.session_id
-      if (!closed) openStates.push(s)
+      if (!closed) openStates.push({ sid: s.sid, json: JSON.stringify(s) })
     }
     const changes: SessionChanges = {
       deleteIds: [...this.#deleteIds],

@@ -126,6 +126,10 @@ describe('processor sink', () => {
     const c = await db.connect()
     await c.run('ALTER TABLE rollups_minute RENAME TO rollups_away')
     const batch = { events: [testEvent('v', T0, { id: 'only' })], deadLetters: [] }
+    // The checkpoint runs in the background: the write resolves, the checkpoint fails.
+    await sink.write(batch, ctx(1))
+    await assert.rejects(sink.checkpoint(), /processor checkpoint/)
+    // While a checkpoint is failing, writes retry it and report the error to the pipeline.
     await assert.rejects(sink.write(batch, ctx(1)), /processor checkpoint/)
     await c.run('ALTER TABLE rollups_away RENAME TO rollups_minute')
     c.closeSync()
@@ -261,6 +265,8 @@ test('a crash between checkpoints: the pipeline replays from the checkpoint to t
     ],
     300,
   )
+  // A checkpoint still in flight would commit behind the restarted sink's back; a real crash ends it.
+  await crashed.settled()
   const checkpointed = (await crashed.storedPosition(EVENTS_TOPIC))!.offsets
   const sum = (o: Record<number, number>) => Object.values(o).reduce((a, b) => a + b, 0)
   assert.ok(sum(checkpointed) < 300, `the checkpoint (${sum(checkpointed)}) is behind what was acknowledged`)

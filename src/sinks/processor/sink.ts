@@ -1,6 +1,6 @@
 // The processor sink's runtime: feeds each batch to the engine and, every checkpoint interval (or
 // after enough events), writes sessions, rollups, late events, the state and the log position in
-// one transaction. Batches between checkpoints are acknowledged at once; after a crash the pipeline
+// one transaction, in the background while the next batches are applied. Batches between checkpoints are acknowledged at once; after a crash the pipeline
 // resumes at the checkpoint's position for this sink (see Sink.storedPosition), so the state and the
 // tables see every event exactly once.
 import type { DuckDBConnection } from '@duckdb/node-api'
@@ -95,8 +95,10 @@ export class ProcessorSink implements Sink {
   #failed: { changes: EngineChanges; position: LogPosition } | null = null
   #sinceCheckpoint = 0
   #lastCheckpointAt: number
-  /** One write or checkpoint at a time (DuckDB transactions on one connection do not interleave). */
+  /** Writes and explicit checkpoints, one at a time, in order. */
   #queue: Promise<void> = Promise.resolve()
+  /** The checkpoint transaction running in the background, if any (one at a time on the connection). */
+  #inflight: Promise<void> | null = null
   #timer: NodeJS.Timeout | null = null
   #closed = false
 
@@ -128,7 +130,8 @@ export class ProcessorSink implements Sink {
     // Open sessions and the current minute are written even when no batch arrives, so the tables
     // (today's bounce rate, this minute's visitors) lag by at most an interval.
     this.#timer = setInterval(() => {
-      if (this.#ctx.clock.now() - this.#lastCheckpointAt < this.#cfg.checkpoint_interval_ms) return
+      if (this.#inflight || this.#ctx.clock.now() - this.#lastCheckpointAt < this.#cfg.checkpoint_interval_ms)
+        return
       this.checkpoint().catch((err) => this.#ctx.log.error({ err }, 'processor checkpoint failed; retrying'))
     }, cfg.checkpoint_interval_ms)
     this.#timer.unref()
@@ -163,7 +166,7 @@ export class ProcessorSink implements Sink {
   }
 
   async #write(batch: SinkBatch, ctx: SinkWriteContext): Promise<void> {
-    // A retried batch (its checkpoint failed) was applied already: only the checkpoint is redone.
+    // A retried batch was applied already: it is not applied twice.
     if (!samePosition(this.#applied, ctx.position)) {
       const out = this.#engine.process(batch.events, ctx.partitionOf ?? (() => -1))
       if (out.late > 0) {
@@ -178,12 +181,39 @@ export class ProcessorSink implements Sink {
       this.#failed !== null ||
       this.#sinceCheckpoint >= this.#cfg.checkpoint_max_events ||
       this.#ctx.clock.now() - this.#lastCheckpointAt >= this.#cfg.checkpoint_interval_ms
-    if (due) await this.#checkpoint()
+    if (!due) return
+    // One checkpoint in flight at most: when the store is slower than the stream, the pipeline waits.
+    if (this.#inflight) await this.#inflight
+    // A checkpoint failed: retry it here, so the pipeline sees the error (retries, not ready).
+    if (this.#failed) return this.#checkpoint()
+    this.#startCheckpoint()
   }
 
-  /** Writes a checkpoint now if anything changed since the last one. */
+  /**
+   * Starts a checkpoint without waiting for it: its changes are taken from the engine now, and the
+   * transaction runs while the next batches are applied, so a slow commit does not hold up the
+   * pipeline (and with it the store's other sinks).
+   */
+  #startCheckpoint(): void {
+    this.#inflight = this.#checkpoint()
+      .catch((err) => this.#ctx.log.error({ err }, 'processor checkpoint failed; retrying'))
+      .finally(() => {
+        this.#inflight = null
+      })
+  }
+
+  /** Resolves once no checkpoint is in flight (for tests that stop a sink the way a crash would). */
+  async settled(): Promise<void> {
+    await this.#queue
+    if (this.#inflight) await this.#inflight
+  }
+
+  /** Writes a checkpoint now (after the one in flight) if anything changed since the last one. */
   checkpoint(): Promise<void> {
-    const run = this.#queue.then(() => this.#checkpoint())
+    const run = this.#queue.then(async () => {
+      if (this.#inflight) await this.#inflight
+      await this.#checkpoint()
+    })
     this.#queue = run.catch(() => undefined)
     return run
   }
@@ -200,7 +230,9 @@ export class ProcessorSink implements Sink {
       }
       const position = this.#applied
       if (!position) return
+      // Synchronous: the changes and the position are one consistent cut of the engine's state.
       const changes = this.#engine.drain()
+      this.#sinceCheckpoint = 0
       const empty =
         changes.sessions.rows.length === 0 &&
         changes.sessions.deleteIds.length === 0 &&
@@ -215,7 +247,6 @@ export class ProcessorSink implements Sink {
         throw err
       }
       this.#checkpointed = position
-      this.#sinceCheckpoint = 0
       this.#ctx.metrics.sent(changes.sessions.rows.length)
       const w = this.#engine.watermarks.value
       if (Number.isFinite(w)) this.#metrics.watermark.set({ component_id: this.#ctx.id }, w / 1000)
@@ -242,6 +273,7 @@ export class ProcessorSink implements Sink {
     this.#closed = true
     if (this.#timer) clearInterval(this.#timer)
     await this.#queue
+    if (this.#inflight) await this.#inflight
     // What was applied since the last checkpoint is written now, so a clean stop re-reads nothing.
     await this.#checkpoint().catch((err) =>
       this.#ctx.log.error(
