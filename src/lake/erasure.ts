@@ -20,6 +20,8 @@ export interface ErasureResult {
   readonly rows_dead_letters: number
   readonly lake_rows: number
   readonly lake_files_rewritten: number
+  /** Files of earlier versions, still on disk, that held the person and were deleted. */
+  readonly lake_stale_files_deleted: number
   readonly lake_version: number | null
 }
 
@@ -87,6 +89,7 @@ export function erase(
       rows_dead_letters: counts.dead_letters,
       lake_rows: lakeResult.rows_removed,
       lake_files_rewritten: lakeResult.files_rewritten,
+      lake_stale_files_deleted: lakeResult.stale_files_deleted,
       lake_version: lakeResult.version,
     }
   })

@@ -21,7 +21,7 @@ import {
 } from './events-table.ts'
 import type { LakeMetrics } from './lake-metrics.ts'
 import { type ConnectionSource, sqlString, withConnection } from './parquet-io.ts'
-import { type VacuumResult, vacuumTable } from './vacuum.ts'
+import { listDataFiles, type VacuumResult, vacuumTable } from './vacuum.ts'
 
 /** Engine name written into commitInfo. */
 const ENGINE = 'clickflow/0.1.0'
@@ -66,6 +66,8 @@ export interface RewriteResult {
   readonly version: number | null
   readonly files_rewritten: number
   readonly rows_removed: number
+  /** Files of earlier versions (not current) that held matching rows and were deleted. */
+  readonly stale_files_deleted: number
 }
 
 function dayOfAdd(a: AddAction): string {
@@ -360,6 +362,40 @@ export class Lake {
 
   /** {@link rewriteWithout} for callers already inside {@link exclusive}. */
   async rewriteWithoutUnlocked(predicate: string, description: string): Promise<RewriteResult> {
+    const result = await this.#rewrite(predicate, description)
+    // Files of older versions still on disk (replaced by compaction or a rewrite, not vacuumed yet)
+    // may hold the rows too: the ones that do are deleted now.
+    const current = await this.current()
+    const purged = await this.#purgeOutside(predicate, new Set(current ? this.files(current) : []))
+    if (purged > 0) this.#o.metrics?.filesDeleted.inc({ reason: 'erasure' }, purged)
+    return { ...result, stale_files_deleted: purged }
+  }
+
+  /** Deletes every data file outside `keep` that holds a row matching `predicate`; returns how many. */
+  async #purgeOutside(predicate: string, keep: ReadonlySet<string>): Promise<number> {
+    const stale = (await listDataFiles(this.root)).filter((p) => p.endsWith('.parquet') && !keep.has(p))
+    if (stale.length === 0) return 0
+    const hit = await withConnection(this.#o.db, async (conn) => {
+      const out: string[] = []
+      for (const p of stale) {
+        // One file at a time: a stray file of a crashed write may be unreadable; it is left to vacuum.
+        const r = await conn
+          .runAndReadAll(
+            `SELECT count(*) FROM read_parquet(${sqlString(p)}, union_by_name = true) WHERE ${predicate}`,
+          )
+          .catch(() => null)
+        if (r && Number(r.getRows()[0]![0]) > 0) out.push(p)
+      }
+      return out
+    })
+    for (const p of hit) await unlink(p).catch(() => undefined)
+    return hit.length
+  }
+
+  async #rewrite(
+    predicate: string,
+    description: string,
+  ): Promise<Omit<RewriteResult, 'stale_files_deleted'>> {
     const base = await this.current()
     if (!base || base.files.size === 0)
       return { version: base?.version ?? null, files_rewritten: 0, rows_removed: 0 }

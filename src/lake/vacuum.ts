@@ -13,6 +13,11 @@ export interface VacuumResult {
   readonly files_kept: number
 }
 
+/** Every file under a table's root but its log, as absolute paths. */
+export function listDataFiles(root: string): Promise<string[]> {
+  return walk(root, [])
+}
+
 async function walk(dir: string, out: string[]): Promise<string[]> {
   let entries: import('node:fs').Dirent[]
   try {
