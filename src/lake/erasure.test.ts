@@ -5,8 +5,10 @@
 import assert from 'node:assert/strict'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { after, test } from 'node:test'
 import type { Database } from '../store/duckdb/database.ts'
+import { createLogger } from '../telemetry/logger.ts'
 import { erase, parseErasureRequest } from './erasure.ts'
 import { generateRows, insertEvents, lakeFixture, NOW, testLake } from './lake-test-kit.ts'
 import { sqlString, withConnection } from './parquet-io.ts'
@@ -107,7 +109,19 @@ test('erasing a visitor removes every row about them from store and lake, leaves
     .sort()
   assert.ok(before.lake.some((r) => r[1] === 'v2'))
 
-  const r = await erase(lake, f.db, { kind: 'visitor', id: 'v2' }, 'privacy@example.com', NOW)
+  const lines = new PassThrough()
+  let logged = ''
+  lines.on('data', (b: Buffer) => {
+    logged += b.toString()
+  })
+  const log = createLogger({ destination: lines })
+  const r = await erase(lake, f.db, { kind: 'visitor', id: 'v2' }, 'privacy@example.com', NOW, undefined, log)
+  const line = JSON.parse(logged.split('\n').find((l) => l.includes('erasure carried out'))!) as Record<
+    string,
+    unknown
+  >
+  assert.equal(line.rows_events, 41)
+  assert.ok(!logged.includes('"v2"'), 'the log line does not name the person')
   assert.equal(r.rows_events, 41)
   assert.equal(r.rows_sessions, 1)
   assert.equal(r.rows_late_events, 1)

@@ -4,6 +4,7 @@
 import { join } from 'node:path'
 import { RequestError } from '../core/errors.ts'
 import { type ErasureSubject, eraseFromStore, literal, visitorsOfUser } from '../store/duckdb/erase.ts'
+import type { Logger } from '../telemetry/logger.ts'
 import type { Lake } from './lake.ts'
 import type { LakeMetrics } from './lake-metrics.ts'
 import { type ConnectionSource, sqlString, withConnection } from './parquet-io.ts'
@@ -50,6 +51,7 @@ export function erase(
   requestedBy: string,
   now: number,
   metrics?: LakeMetrics,
+  log?: Logger,
 ): Promise<ErasureResult> {
   return lake.exclusive('erase', async () => {
     const visitors = new Set<string>(subject.kind === 'visitor' ? [subject.id] : [])
@@ -78,7 +80,7 @@ export function erase(
     metrics?.erasures.inc({ subject_kind: subject.kind })
     for (const [table, n] of Object.entries({ ...counts, lake: lakeResult.rows_removed }))
       metrics?.erasedRows.inc({ table }, n)
-    return {
+    const result: ErasureResult = {
       subject_kind: subject.kind,
       subject_id: subject.id,
       requested_by: requestedBy,
@@ -92,5 +94,9 @@ export function erase(
       lake_stale_files_deleted: lakeResult.stale_files_deleted,
       lake_version: lakeResult.version,
     }
+    // Counts only: whom is in erasure_audit, not in the logs, which are kept and shipped elsewhere.
+    const { subject_id: _id, ...summary } = result
+    log?.info(summary, 'erasure carried out')
+    return result
   })
 }

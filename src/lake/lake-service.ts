@@ -39,7 +39,7 @@ export async function startLakeService(
     targetFileBytes: g.lake.target_file_bytes,
     vacuumRetentionMs: g.lake.vacuum_retention_ms,
   })
-  routes.add(...lakeRoutes(lake, db, lakeMetrics))
+  routes.add(...lakeRoutes(lake, db, lakeMetrics, log))
   const scheduler = startLakeScheduler({
     lake,
     db,

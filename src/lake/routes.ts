@@ -7,6 +7,7 @@ import { RequestError } from '../core/errors.ts'
 import { mediaType, parseJson, readBody } from '../http/read-body.ts'
 import { sendJson } from '../http/respond.ts'
 import type { Database } from '../store/duckdb/database.ts'
+import type { Logger } from '../telemetry/logger.ts'
 import { DeltaError } from './delta-errors.ts'
 import { erase, parseErasureRequest } from './erasure.ts'
 import { checkDay } from './events-table.ts'
@@ -62,6 +63,7 @@ export function lakeRoutes(
   lake: Lake,
   db: Database,
   metrics: LakeMetrics,
+  log?: Logger,
   now: () => number = Date.now,
 ): AdminRoute[] {
   return [
@@ -134,7 +136,7 @@ export function lakeRoutes(
       path: '/api/erase',
       handler: handler(async (req, res) => {
         const { subject, requestedBy } = parseErasureRequest(await jsonBody(req))
-        sendJson(res, 200, await erase(lake, db, subject, requestedBy, now(), metrics))
+        sendJson(res, 200, await erase(lake, db, subject, requestedBy, now(), metrics, log))
       }),
     },
   ]
