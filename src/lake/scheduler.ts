@@ -22,7 +22,7 @@ export interface LakeScheduler {
   stop(): Promise<void>
 }
 
-/** Starts the jobs; the first round runs soon after start, then every interval. */
+/** Starts the jobs; each runs first one interval after start, then every interval. */
 export function startLakeScheduler(o: {
   lake: Lake
   db: Database
@@ -75,8 +75,9 @@ export function startLakeScheduler(o: {
         if (!stopped) timers.push(setTimeout(tick, ms).unref())
       })
     }
-    // The first round waits a little, so start-up is not slowed by it.
-    timers.push(setTimeout(tick, Math.min(ms, 10_000)).unref())
+    // The first round waits a whole interval: a start (or a benchmark right after it) is not slowed
+    // by an export of every closed day the store holds.
+    timers.push(setTimeout(tick, ms).unref())
   }
   every('lake', o.config.export_interval_ms, lakeRound)
   if (o.retention.events_days !== null || o.retention.sessions_days !== null)
