@@ -27,11 +27,13 @@ export function eventsSchemaString(): string {
     ([name, type]) => ({
       name,
       type: deltaType(type),
-      nullable: !type.includes('NOT NULL'),
+      // Nullable as Spark declares what it writes: DuckDB's Parquet columns are all optional, and
+      // columns added to the store later are null in older files.
+      nullable: true,
       metadata: {},
     }),
   )
-  fields.push({ name: PARTITION_COLUMN, type: 'date', nullable: false, metadata: {} })
+  fields.push({ name: PARTITION_COLUMN, type: 'date', nullable: true, metadata: {} })
   return JSON.stringify({ type: 'struct', fields })
 }
 
