@@ -94,8 +94,18 @@ const generateSeconds = (Date.now() - t0) / 1000
 say('starting clickflow; waiting for the pipeline to store every event')
 t0 = Date.now()
 const cf = await startClickflow(dataDir)
-const count = async (table: string) =>
-  Number((await sql(cf.adminUrl, `SELECT count(*) FROM ${table}`))[0]![0])
+// The admin listener shares its thread with the pipeline, so a count may wait while a batch is
+// stored; a slow answer is retried, not fatal.
+const count = async (table: string): Promise<number> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return Number((await sql(cf.adminUrl, `SELECT count(*) FROM ${table}`))[0]![0])
+    } catch (err) {
+      if (attempt >= 10) throw err
+      say(`count of ${table} failed (${(err as Error).message}); retrying`)
+    }
+  }
+}
 let stored = await count('events')
 let lastReport = 0
 while (stored < EVENTS) {
