@@ -72,7 +72,9 @@ async function seed(db: Database) {
              ('late-v3', TIMESTAMP '2026-11-01 00:00:00', TIMESTAMP '2026-11-02 00:00:00', 'v3', 'page_view', '{"visitor_id":"v3"}')`)
     await c.run(`INSERT INTO dead_letters (component_id, reason, message, received_at, payload)
       VALUES ('validate', 'invalid', 'bad', TIMESTAMP '2026-11-01 00:00:00', '{"visitor_id":"v2","x":1}'),
-             ('validate', 'invalid', 'bad', TIMESTAMP '2026-11-01 00:00:00', '{"visitor_id":"v4"}')`)
+             ('validate', 'invalid', 'bad', TIMESTAMP '2026-11-01 00:00:00', '{"visitor_id":"v4"}'),
+             ('validate', 'invalid', 'bad', TIMESTAMP '2026-11-01 00:00:00', '{"visitor_id":"v22"}'),
+             ('csc_event', 'corrupt', 'bad', TIMESTAMP '2026-11-01 00:00:00', 'p=0&v=v2&e=x')`)
   })
 }
 
@@ -125,7 +127,7 @@ test('erasing a visitor removes every row about them from store and lake, leaves
   assert.equal(r.rows_events, 41)
   assert.equal(r.rows_sessions, 1)
   assert.equal(r.rows_late_events, 1)
-  assert.equal(r.rows_dead_letters, 1)
+  assert.equal(r.rows_dead_letters, 2, 'the JSON payload and the pixel query string')
   assert.equal(r.lake_rows, 41)
   assert.equal(r.lake_files_rewritten, 4, 'one file per day')
   assert.equal(r.lake_stale_files_deleted, 2, "Nov 3's files from before the compaction")
@@ -150,20 +152,26 @@ test('erasing a visitor removes every row about them from store and lake, leaves
     ['late_events', 'payload::VARCHAR'],
     ['dead_letters', 'payload'],
   ]) {
-    const [[n]] = (await rows(f.db, `SELECT count(*) FROM ${table} WHERE contains(${col}, 'v2')`)) as [
-      [bigint],
-    ]
+    // v2 as a whole id (quoted in JSON, or a query-string value); "v22" is someone else.
+    const [[n]] = (await rows(
+      f.db,
+      `SELECT count(*) FROM ${table} WHERE contains(${col}, '"v2"') OR contains(${col}, '=v2&') OR ${col} = 'v2'`,
+    )) as [[bigint]]
     assert.equal(Number(n), 0, table)
   }
   assert.equal(Number((await rows(f.db, 'SELECT count(*) FROM sessions'))[0]![0]), 2)
-  assert.equal(Number((await rows(f.db, 'SELECT count(*) FROM dead_letters'))[0]![0]), 1)
+  assert.equal(
+    Number((await rows(f.db, 'SELECT count(*) FROM dead_letters'))[0]![0]),
+    2,
+    'v4 and v22 (not v2) stay',
+  )
   const audit = await rows(
     f.db,
     "SELECT requested_by, subject_kind, subject_id, strftime(requested_at, '%Y-%m-%dT%H:%M:%S'), rows_events, rows_sessions, rows_other, lake_files_rewritten FROM erasure_audit",
   )
   assert.deepEqual(
     audit.map((a) => a.map((v) => (typeof v === 'bigint' ? Number(v) : v))),
-    [['privacy@example.com', 'visitor', 'v2', '2026-11-20T12:00:00', 41, 1, 2, 4]],
+    [['privacy@example.com', 'visitor', 'v2', '2026-11-20T12:00:00', 41, 1, 3, 4]],
   )
   // The Delta log records a DELETE but not whom it was about.
   const history = await lake.history()

@@ -23,6 +23,11 @@ export function literal(s: string): string {
   return `'${s.replaceAll("'", "''")}'`
 }
 
+/** Escapes RE2 metacharacters. */
+function escapeRegex(s: string): string {
+  return s.replace(/[\\^$.|?*+()[\]{}-]/g, '\\$&')
+}
+
 async function count(conn: DuckDBConnection, sql: string): Promise<number> {
   const rows = (await conn.runAndReadAll(sql)).getRows()
   return Number(rows[0]?.[0] ?? 0)
@@ -52,7 +57,15 @@ export async function eraseFromStore(
   const ids = [...new Set([subject.id, ...visitors])]
   const inVisitors = visitors.length ? `visitor_id IN (${visitors.map(literal).join(', ')})` : 'false'
   const byUser = subject.kind === 'user' ? ` OR user_id = ${literal(subject.id)}` : ''
-  const mentions = (col: string) => ids.map((id) => `contains(${col}, ${literal(id)})`).join(' OR ')
+  // A whole-token match: "v1" must not take the dead letters of "v10". Ids are bounded by anything
+  // that cannot be part of an id (quotes in JSON, & and = in query strings, spaces in log lines).
+  const mentions = (col: string) =>
+    ids
+      .map(
+        (id) =>
+          `regexp_matches(${col}, ${literal(`(^|[^A-Za-z0-9_.:-])${escapeRegex(id)}($|[^A-Za-z0-9_.:-])`)})`,
+      )
+      .join(' OR ')
   await conn.run('BEGIN TRANSACTION')
   try {
     const counts = {
