@@ -18,7 +18,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { sql, startClickflow } from './lib/clickflow.ts'
 import { machine, revision, writeSection } from './lib/docs.ts'
 import { postgresInstalled, psql, startPostgres, stopPostgres, timeQuery } from './lib/postgres.ts'
-import { memoryOf, stopServer } from './lib/processes.ts'
+import { memoryOf, stopServer, track } from './lib/processes.ts'
 import { type Question, questions } from './lib/query-questions.ts'
 
 const { values: args } = parseArgs({
@@ -83,6 +83,7 @@ await new Promise<void>((resolve, reject) => {
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   )
+  track(child)
   child.once('error', reject)
   child.once('exit', (code) =>
     code === 0 ? resolve() : reject(new Error(`clickflow generate exited ${code}`)),
