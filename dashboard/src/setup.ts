@@ -8,6 +8,8 @@ import { getJson } from './api.ts'
 export interface SetupResponse {
   /** The collectors' tag: port (null when chosen at start) and path. */
   readonly tag: { readonly port: number | null; readonly path: string } | null
+  /** The live sink's conversion event: the Overview's default goal. */
+  readonly conversion_event: string | null
 }
 
 /** The setup plus the ready-to-paste snippet. */
@@ -42,7 +44,7 @@ function loadSetup(): Promise<Setup> {
 export function useSetup(): Setup | null {
   const [s, set] = useState<Setup | null>(null)
   useEffect(() => {
-    loadSetup().then(set, () => set({ tag: null, snippet: snippetFor(null) }))
+    loadSetup().then(set, () => set({ tag: null, conversion_event: null, snippet: snippetFor(null) }))
   }, [])
   return s
 }

@@ -34,12 +34,22 @@ describe('dashboard build', () => {
       config: { port, tag_paths },
       spec: {} as never,
     })
-    assert.deepEqual(setupFor({ sources: [source(8290, ['/t.js', '/tag.js'])] }), {
+    const live = (conversion_event: string | null) => ({
+      ...source(0, []),
+      type: 'live',
+      config: { conversion_event },
+    })
+    assert.deepEqual(setupFor({ sources: [source(8290, ['/t.js', '/tag.js'])], sinks: [live('purchase')] }), {
       tag: { port: 8290, path: '/t.js' },
+      conversion_event: 'purchase',
     })
-    assert.deepEqual(setupFor({ sources: [source(0, ['/tag.js'])] }), {
+    assert.deepEqual(setupFor({ sources: [source(0, ['/tag.js'])], sinks: [live(null)] }), {
       tag: { port: null, path: '/tag.js' },
+      conversion_event: null,
     })
-    assert.deepEqual(setupFor({ sources: [source(8290, [])] }), { tag: null })
+    assert.deepEqual(setupFor({ sources: [source(8290, [])], sinks: [] }), {
+      tag: null,
+      conversion_event: null,
+    })
   })
 })

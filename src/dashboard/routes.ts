@@ -6,6 +6,7 @@ import type { AdminRoute } from '../api/admin-routes.ts'
 import type { ClickflowConfig } from '../config/load.ts'
 import { RequestError } from '../core/errors.ts'
 import { sendJson } from '../http/respond.ts'
+import type { LiveSinkConfig } from '../live/config.ts'
 import type { HttpCollectorConfig } from '../sources/http-collector/config.ts'
 import { etagMatches, pickEncoding } from '../sources/http-collector/routes/tag.ts'
 import { type Asset, buildDashboard } from './build.ts'
@@ -15,17 +16,28 @@ import { CONTENT_SECURITY_POLICY } from './html.ts'
 export interface DashboardSetup {
   /** Where the first collector serves the tag: its port (null when picked at start) and path. */
   readonly tag: { readonly port: number | null; readonly path: string } | null
+  /** The live sink's conversion event: the Overview's goal until one is chosen (null: none). */
+  readonly conversion_event: string | null
 }
 
-/** What the setup endpoint reports for a config: the first http_collector that serves a tag. */
-export function setupFor(config: Pick<ClickflowConfig, 'sources'>): DashboardSetup {
+/**
+ * What the setup endpoint reports for a config: the first http_collector that serves a tag, and the
+ * first live sink's conversion event.
+ */
+export function setupFor(config: Pick<ClickflowConfig, 'sources' | 'sinks'>): DashboardSetup {
+  let tag: DashboardSetup['tag'] = null
   for (const s of config.sources) {
     if (s.type !== 'http_collector') continue
     const c = s.config as HttpCollectorConfig
     const path = c.tag_paths[0]
-    if (path) return { tag: { port: c.port === 0 ? null : c.port, path } }
+    if (path) {
+      tag = { port: c.port === 0 ? null : c.port, path }
+      break
+    }
   }
-  return { tag: null }
+  const live = config.sinks.find((s) => s.type === 'live')
+  const conversion = (live?.config as Pick<LiveSinkConfig, 'conversion_event'> | undefined)?.conversion_event
+  return { tag, conversion_event: conversion ?? null }
 }
 
 const SECURITY_HEADERS = {
@@ -53,7 +65,7 @@ function sendAsset(req: IncomingMessage, res: ServerResponse, a: Asset, cacheCon
 }
 
 /** The routes; the bundle starts building now so the first visit does not wait for it. */
-export function dashboardRoutes(config: Pick<ClickflowConfig, 'sources'>): AdminRoute[] {
+export function dashboardRoutes(config: Pick<ClickflowConfig, 'sources' | 'sinks'>): AdminRoute[] {
   // A failed build is not cached (buildDashboard); the next request tries again and answers 500.
   void buildDashboard().catch(() => {})
   const setup = setupFor(config)

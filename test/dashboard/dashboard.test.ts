@@ -136,6 +136,15 @@ describe('dashboard in Chromium', { skip: chromiumSkip() }, () => {
     assert.ok(o.current.visitors > 0, 'the generated data should have visitors in 30 days')
     for (const key of ['visitors', 'page_views', 'sessions', 'bounce_rate', 'visit_duration'] as const)
       assert.equal(Number(await metric(page, key)), o.current[key], key)
+    // The live view's conversion event (purchase in the default config) is the goal until one is chosen.
+    const goal = await api<OverviewResponse>(cf.adminUrl, `/api/stats/overview?${RANGE}&goal=purchase`)
+    assert.ok(goal.current.conversion_rate !== null && goal.current.conversion_rate > 0)
+    assert.equal(Number(await metric(page, 'conversion_rate')), goal.current.conversion_rate)
+    await page.getByLabel('Conversion goal').selectOption('add_to_cart')
+    await settled(page)
+    const cart = await api<OverviewResponse>(cf.adminUrl, `/api/stats/overview?${RANGE}&goal=add_to_cart`)
+    assert.equal(Number(await metric(page, 'conversion_rate')), cart.current.conversion_rate)
+    assert.match(page.url(), /goal=add_to_cart/)
     const ts = await api<TimeseriesResponse>(cf.adminUrl, `/api/stats/timeseries?${RANGE}&interval=day`)
     const total = ts.points.reduce((a, p) => a + p.visitors, 0)
     assert.equal(
@@ -490,6 +499,7 @@ describe('dashboard in Chromium', { skip: chromiumSkip() }, () => {
     )
     await waitForMetric(page, 'visitors_now', (v) => v >= visitorsBefore + 6)
     assert.equal(await page.locator('.feed-list li', { hasText: '/while-paused' }).count(), 0)
+    await page.getByRole('button', { name: /Resume \(\d+ new\)/ }).waitFor()
     assert.equal(await page.locator('.feed-list li').count(), shownPaused)
     await screenshot(page, 'realtime')
     await page.close()

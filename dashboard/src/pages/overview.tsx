@@ -14,6 +14,7 @@ import { Panel } from '../components/panel.tsx'
 import { ErrorBox, Loading, NoData } from '../components/states.tsx'
 import { change, duration, num, pct } from '../format.ts'
 import { PANELS } from '../panels.ts'
+import { useSetup } from '../setup.ts'
 import { type AppState, INTERVALS, type Interval, rangeParams, update } from '../state.ts'
 import { useApi } from '../use-api.ts'
 
@@ -68,7 +69,7 @@ function Change({
   )
 }
 
-function GoalPicker({ s }: { s: AppState }) {
+function GoalPicker({ s, goal }: { s: AppState; goal: string }) {
   const path = `/api/stats/breakdown${queryString({ ...rangeParams({ ...s, filters: [] }), dimension: 'event_name', limit: 50 })}`
   const r = useApi(path, (signal) => getJson<BreakdownResponse>(path, signal))
   const names = (r.data?.rows ?? []).flatMap((x) => (x.value ? [x.value] : []))
@@ -76,11 +77,11 @@ function GoalPicker({ s }: { s: AppState }) {
     <select
       class="goal"
       aria-label="Conversion goal"
-      value={s.goal}
+      value={goal}
       onChange={(e) => update({ goal: e.currentTarget.value }, true)}
     >
-      <option value="">choose a goal…</option>
-      {s.goal && !names.includes(s.goal) && <option value={s.goal}>{s.goal}</option>}
+      <option value="-">no goal</option>
+      {goal !== '-' && !names.includes(goal) && <option value={goal}>{goal}</option>}
       {names.map((n) => (
         <option key={n} value={n}>
           {n}
@@ -92,8 +93,12 @@ function GoalPicker({ s }: { s: AppState }) {
 
 /** The headline numbers. */
 function Stats({ s }: { s: AppState }) {
-  const path = `/api/stats/overview${queryString({ ...rangeParams(s), goal: s.goal || undefined })}`
-  const r = useApi(path, (signal) => getJson<OverviewResponse>(path, signal))
+  // Until a goal is chosen, the conversion event of the live view is the goal (once setup is known).
+  const setup = useSetup()
+  // `goal=-` in the address: no goal at all.
+  const goal = s.goal === '-' ? undefined : s.goal || setup?.conversion_event || undefined
+  const path = setup ? `/api/stats/overview${queryString({ ...rangeParams(s), goal })}` : null
+  const r = useApi(path, (signal) => getJson<OverviewResponse>(path!, signal))
   if (r.error) return <ErrorBox error={r.error} />
   if (!r.data) return <Loading />
   const { current, previous } = r.data
@@ -109,7 +114,7 @@ function Stats({ s }: { s: AppState }) {
             <div class="stat-value" data-value={String(current[m.key])}>
               {m.show(current[m.key])}
             </div>
-            {m.key === 'conversion_rate' && <GoalPicker s={s} />}
+            {m.key === 'conversion_rate' && <GoalPicker s={s} goal={goal ?? '-'} />}
             {(m.key !== 'conversion_rate' || current.conversion_rate !== null) && (
               <Change now={current[m.key]} before={previous[m.key]} lowerIsBetter={m.lowerIsBetter} />
             )}

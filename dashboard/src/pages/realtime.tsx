@@ -63,11 +63,14 @@ function TopList({
 function Feed({
   events,
   paused,
+  missed,
   onToggle,
   tz,
 }: {
   events: readonly FeedEvent[]
   paused: boolean
+  /** Events that arrived while paused (not in the feed). */
+  missed: number
   onToggle: () => void
   tz: string
 }) {
@@ -76,7 +79,7 @@ function Feed({
       <header>
         <h2>Live events</h2>
         <button type="button" class="button" onClick={onToggle} aria-pressed={paused}>
-          {paused ? '▶ Resume' : '❚❚ Pause'}
+          {paused ? `▶ Resume${missed ? ` (${missed} new)` : ''}` : '❚❚ Pause'}
         </button>
       </header>
       {events.length === 0 ? (
@@ -104,6 +107,7 @@ export function Realtime({ s }: { s: AppState }) {
   const [connected, setConnected] = useState(false)
   const [feed, setFeed] = useState<readonly FeedEvent[]>([])
   const [paused, setPaused] = useState(false)
+  const [missed, setMissed] = useState(0)
   const pausedRef = useRef(false)
   pausedRef.current = paused
 
@@ -111,7 +115,12 @@ export function Realtime({ s }: { s: AppState }) {
     const ac = new AbortController()
     const take = (x: LiveSnapshot, initial = false) => {
       setSnap(x)
-      if (pausedRef.current || x.recent_events.length === 0) return
+      if (pausedRef.current) {
+        // Stream messages carry only the events since the previous one: count what the feed skips.
+        if (!initial) setMissed((m) => m + x.recent_events.length)
+        return
+      }
+      if (x.recent_events.length === 0) return
       setFeed((old) => {
         const seen = new Set(old.map((e) => e.event_id))
         const fresh = x.recent_events.filter((e) => !seen.has(e.event_id))
@@ -187,7 +196,16 @@ export function Realtime({ s }: { s: AppState }) {
         <TopList title="Top pages" rows={snap.top_pages} dimension="page" />
         <TopList title="Top referrers" rows={snap.top_referrers} dimension="referrer_host" />
         <TopList title="Top countries" rows={snap.top_countries} dimension="country" />
-        <Feed events={feed} paused={paused} onToggle={() => setPaused(!paused)} tz={s.tz} />
+        <Feed
+          events={feed}
+          paused={paused}
+          missed={missed}
+          onToggle={() => {
+            setPaused(!paused)
+            setMissed(0)
+          }}
+          tz={s.tz}
+        />
       </div>
     </div>
   )
