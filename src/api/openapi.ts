@@ -514,7 +514,10 @@ const OPERATIONS: Record<string, Record<string, Op>> = {
     get: {
       summary: "The dashboard's scripts and styles, named by content hash (public)",
       params: [{ name: 'path', description: 'Asset name.', schema: str, required: true }],
-      ok: { media: 'application/javascript', description: 'A script or stylesheet.' },
+      ok: {
+        media: 'text/javascript',
+        description: 'A script (text/javascript) or a stylesheet (text/css); 404 for an unknown name.',
+      },
       public: true,
     },
   },
