@@ -171,24 +171,41 @@ function sessionWhere(q: StatsQuery, s = 's', range: { from: number; to: number 
   return w.join(' AND ')
 }
 
+/** Microseconds per fixed-length bucket (a month has no fixed length). */
+const BUCKET_US: Readonly<Record<Exclude<Interval, 'month'>, number>> = {
+  minute: 60e6,
+  hour: 3600e6,
+  day: 86_400e6,
+  week: 7 * 86_400e6,
+}
+/** 1970-01-05, the first Monday of the epoch: weeks start on Mondays, as date_trunc's do. */
+const FIRST_MONDAY_US = 4 * 86_400e6
+
 /**
- * The local bucket start of a UTC TIMESTAMP expression, for times in q's range. Local time is the
- * UTC time plus the zone's offset, picked from the offset changes within the range (a comparison per
- * row; an ICU conversion per row cost ~10x more).
+ * The local bucket start of a UTC TIMESTAMP expression, for times in q's range, as a TIMESTAMP of
+ * the local wall-clock time. Local time is the UTC time plus the zone's offset, picked from the
+ * offset changes within the range (a comparison per row; an ICU conversion per row cost ~10x more).
+ * The arithmetic is on epoch microseconds: adding an INTERVAL and date_trunc per row cost 4x more
+ * than an integer sum and modulo (1.9 s against 0.45 s of CPU per 10 M rows). DuckDB computes the
+ * repeated local-time expression once per row. `%` truncates, hence the floor-style form for times
+ * before 1970.
  */
 function bucket(expr: string, interval: Interval, q: StatsQuery): string {
   const spans = offsetSpans(q.from, q.to, q.tz)
   let offset: string
-  if (spans.length === 1) offset = String(spans[0]!.offsetMs)
+  if (spans.length === 1) offset = String(spans[0]!.offsetMs * 1000)
   else {
     const cases = spans
       .slice(1)
       .reverse()
-      .map((s) => `WHEN ${expr} >= ${ts(s.start)} THEN ${s.offsetMs}`)
-    offset = `CASE ${cases.join(' ')} ELSE ${spans[0]!.offsetMs} END`
+      .map((s) => `WHEN ${expr} >= ${ts(s.start)} THEN ${s.offsetMs * 1000}`)
+    offset = `CASE ${cases.join(' ')} ELSE ${spans[0]!.offsetMs * 1000} END`
   }
-  const local = offset === '0' ? expr : `${expr} + to_milliseconds(${offset})`
-  return `date_trunc('${interval}', ${local})`
+  const local = offset === '0' ? `epoch_us(${expr})` : `(epoch_us(${expr}) + ${offset})`
+  if (interval === 'month') return `date_trunc('month', make_timestamp(${local}))`
+  const unit = BUCKET_US[interval]
+  const origin = interval === 'week' ? FIRST_MONDAY_US : 0
+  return `make_timestamp(${local} - ((${local} - ${origin}) % ${unit} + ${unit}) % ${unit})`
 }
 
 function key(expr: string): string {
