@@ -35,7 +35,7 @@ export class Invalid extends Error {
 export interface MessageMeta {
   readonly receivedAt: number
   readonly sourceId: string
-  /** The request's user agent and client address; `context.userAgent` / `context.ip` win over them. */
+  /** The request's user agent (not used: it is the SDK's) and client address (`context.ip` wins over it). */
   readonly userAgent: string | null
   readonly ip: string | null
   /** The write key's site, or the source's fixed site; else the page URL's host. */
@@ -236,7 +236,9 @@ export function segmentMessageToEvent(raw: unknown, type: unknown, meta: Message
   // Server-side SDKs send the end user's address and browser in the context; the socket is theirs.
   const ip = context?.ip
   e.ip = typeof ip === 'string' && isIP(ip) !== 0 ? ip : meta.ip
-  e.user_agent = optString(context, 'userAgent', 2048, 'context.userAgent') ?? meta.userAgent
+  // Only the context's: the request's own User-Agent is the SDK's (`analytics-node-next/...`), which
+  // bot detection rightly flags, and every server-side event would then leave the analytics.
+  e.user_agent = optString(context, 'userAgent', 2048, 'context.userAgent')
   e.props = buildProps(segmentType, m, properties, context, meta)
   if (e.props && jsonDepth(e.props, MAX_PROPS_DEPTH) > MAX_PROPS_DEPTH) {
     throw new Invalid(
