@@ -140,6 +140,32 @@ describe('parseCollectBody', () => {
     assert.equal(many.code, 'too_many_events')
   })
 
+  test("a server's event names its user's browser and address over the request's own", () => {
+    const { events, rejected } = parseCollectBody(
+      {
+        events: [
+          {
+            type: 'pageview',
+            url: 'https://a.example/',
+            user_agent: 'Mozilla/5.0 (end user)',
+            ip: '203.0.113.9',
+          },
+          { type: 'pageview', url: 'https://a.example/' },
+          { type: 'pageview', url: 'https://a.example/', ip: 'not-an-address' },
+        ],
+      },
+      meta,
+    )
+    assert.equal(events[0]!.user_agent, 'Mozilla/5.0 (end user)')
+    assert.equal(events[0]!.ip, '203.0.113.9')
+    assert.equal(events[1]!.user_agent, 'Mozilla/5.0 test', 'else the request header')
+    assert.equal(events[1]!.ip, '127.0.0.1')
+    assert.deepEqual(
+      rejected.map((r) => [r.index, r.code]),
+      [[2, 'invalid_field']],
+    )
+  })
+
   test('a configured site wins over the URL host', () => {
     const { events } = parseCollectBody(
       { events: [{ type: 'pageview', url: 'https://a.example/' }] },

@@ -1,5 +1,6 @@
 // The `POST /collect` contract: parses one request body into events and per-index rejections.
 // Pure: no I/O, so every rule is unit-tested.
+import { isIP } from 'node:net'
 import { RequestError } from '../../../core/errors.ts'
 import {
   type ClickEvent,
@@ -120,8 +121,12 @@ function toEvent(raw: unknown, meta: RequestMeta, sentAt: number | null): ClickE
   }
   if (!url) event.site = site ?? null
   event.referrer = referrer || null
-  event.user_agent = meta.userAgent
-  event.ip = meta.ip
+  // A server forwarding its users' events names their browser and address; the request's own
+  // would describe the server (Node's fetch says "node", which bot detection flags).
+  event.user_agent = optString(e, 'user_agent', 2048) ?? meta.userAgent
+  const ip = optString(e, 'ip', 64)
+  if (ip !== null && isIP(ip) === 0) throw new Invalid('invalid_field', 'ip must be an IPv4 or IPv6 address')
+  event.ip = ip ?? meta.ip
   event.props = (props as Record<string, JsonValue> | undefined) ?? null
   return event
 }
