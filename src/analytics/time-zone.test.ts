@@ -48,6 +48,47 @@ test('buckets and offsets across the spring and autumn changes in Berlin', () =>
   assert.equal(buckets(0, 365 * 86_400_000, 'hour', 'UTC', 100), null)
 })
 
+test('minute and hour buckets skip the local times a spring change removes, and nothing else', () => {
+  // 00:30Z-01:30Z on 2026-03-29 is 01:30-01:59 CET, then 03:00-03:29 CEST: 60 minutes, no 02:xx.
+  for (const [interval, count, step] of [
+    ['minute', 60, 60_000],
+    ['hour', 2, H],
+  ] as const) {
+    const bs = buckets(
+      Date.UTC(2026, 2, 29, 0, 30),
+      Date.UTC(2026, 2, 29, 1, 30),
+      interval,
+      'Europe/Berlin',
+      500,
+    )!
+    assert.ok(
+      bs.every((b) => !b.key.startsWith('2026-03-29 02:')),
+      `${interval}: no bucket in the skipped hour`,
+    )
+    if (interval === 'minute') {
+      assert.equal(bs.length, count)
+      // Contiguous and unique: each bucket starts where the previous one ended, a minute later.
+      for (let i = 1; i < bs.length; i++) {
+        assert.equal(bs[i]!.start, bs[i - 1]!.end)
+        assert.equal(bs[i]!.start - bs[i - 1]!.start, step)
+      }
+      assert.equal(bs[29]!.key, '2026-03-29 01:59:00')
+      assert.equal(bs[30]!.key, '2026-03-29 03:00:00')
+    } else {
+      assert.deepEqual(
+        bs.map((b) => b.key),
+        ['2026-03-29 01:00:00', '2026-03-29 03:00:00'],
+      )
+    }
+  }
+  // A zone whose spring change skips midnight keeps that day (it starts at 01:00).
+  const santiago = buckets(Date.UTC(2026, 8, 5, 12), Date.UTC(2026, 8, 7, 12), 'day', 'America/Santiago', 10)!
+  assert.deepEqual(
+    santiago.map((b) => b.key),
+    ['2026-09-05 00:00:00', '2026-09-06 00:00:00', '2026-09-07 00:00:00'],
+  )
+})
+
 test('the SQL buckets events by local time across a DST change', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'clickflow-tz-'))
   const db = await openDatabase(join(dir, 'db.duckdb'), { memoryLimit: '256MB', allowedDirectories: [] })

@@ -124,8 +124,16 @@ export function buckets(
   while (start < to) {
     if (out.length >= max) return null
     const next = addNaive(naive, interval)
+    const local = toLocalNaive(start, tz)
+    if (local >= next) {
+      // `naive` lies in local time a DST change skips (its start resolved past the gap): no bucket;
+      // go on from the bucket holding the first real local time. A skipped midnight only moves a
+      // day's start, so that day stays.
+      naive = truncNaive(local, interval)
+      start = fromLocalNaive(naive, tz)
+      continue
+    }
     const end = fromLocalNaive(next, tz)
-    // A local hour skipped by a DST change has no time in it: no bucket.
     if (end > start) out.push({ key: naiveKey(naive), start, end })
     naive = next
     start = end

@@ -29,12 +29,43 @@ async function jsonBody(req: IncomingMessage): Promise<Input> {
   return { ...inputFromUrl(url(req)), ...(body as Input) }
 }
 
+type OpenApiOps = Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>
+
+/**
+ * The query parameters the OpenAPI document lists for a GET endpoint. Anything else is refused: a
+ * misspelt `timezone=` (for `tz=`) silently answered in UTC before.
+ */
+function documentedQuery(path: string): ReadonlySet<string> {
+  let names = queryNames.get(path)
+  if (!names) {
+    const op = (openApiDocument() as { paths: OpenApiOps }).paths[path]?.get
+    names = new Set((op?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name))
+    queryNames.set(path, names)
+  }
+  return names
+}
+const queryNames = new Map<string, ReadonlySet<string>>()
+
+function refuseUnknown(input: Input, allowed: ReadonlySet<string>, path: string): void {
+  const unknown = Object.keys(input).filter((k) => !allowed.has(k))
+  if (unknown.length > 0) {
+    throw new RequestError(
+      400,
+      'unknown_parameter',
+      `${path} does not take ${unknown.map((k) => JSON.stringify(k)).join(', ')}; it takes ${[...allowed].join(', ') || 'no parameters'}`,
+    )
+  }
+}
+
 /** The analytics routes over one service. */
 export function analyticsRoutes(service: AnalyticsService): AdminRoute[] {
   const get =
     (answer: (input: Input) => Promise<unknown>) =>
     async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-      sendJson(res, 200, await answer(inputFromUrl(url(req))))
+      const u = url(req)
+      const input = inputFromUrl(u)
+      refuseUnknown(input, documentedQuery(u.pathname), u.pathname)
+      sendJson(res, 200, await answer(input))
     }
   const post =
     (answer: (input: Input) => Promise<unknown>) =>

@@ -262,6 +262,9 @@ describe('analytics API end to end', () => {
       ['/api/stats/timeseries?interval=fortnight', 'invalid_parameter'],
       ['/api/stats/timeseries?period=90d&interval=minute', 'too_many_buckets'],
       ['/api/stats/paths', 'invalid_parameter'],
+      // A misspelt parameter is refused, not ignored (this one answered in UTC before).
+      ['/api/stats/overview?timezone=Europe/Berlin', 'unknown_parameter'],
+      ['/api/sites?site=x', 'unknown_parameter'],
     ]
     for (const [path, code] of cases) {
       const r = await get(path)
