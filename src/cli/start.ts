@@ -1,6 +1,6 @@
 // `clickflow start`: runs the whole pipeline in this process until SIGINT/SIGTERM. The first signal
-// stops gracefully (stop accepting, drain, flush, close); a second one exits at once, which is safe
-// because everything acknowledged is already fsync'd in the log.
+// stops gracefully (stop accepting, drain, flush, close); a second one, a second or more later, exits
+// at once, which is safe because everything acknowledged is already fsync'd in the log.
 import { type ConfigOverrides, loadConfig } from '../config/load.ts'
 import { systemClock } from '../core/clock.ts'
 import { type DemoOptions, demoConfig, type RunningDemo, startDemo } from '../demo/demo.ts'
@@ -9,6 +9,9 @@ import { Metrics } from '../telemetry/metrics.ts'
 import { builtinRegistry } from '../topology/builtin-registry.ts'
 import { startClickflow } from '../topology/runtime.ts'
 import { EXIT } from './exit.ts'
+
+/** Signals closer together than this are one stop request delivered twice (see onSignal). */
+const DUPLICATE_SIGNAL_MS = 1_000
 
 /** Options of `clickflow start`, as parsed from the command line. */
 export interface StartOptions {
@@ -44,26 +47,22 @@ export async function runStart(options: StartOptions, env: NodeJS.ProcessEnv): P
       throw err
     }
   }
-  logger.info(
-    {
-      collector: running.urls.collector,
-      admin: running.urls.admin,
-      data_dir: config.global.data_dir,
-      ...(demo ? { demo_site: demo.siteUrl } : {}),
-    },
-    'clickflow is running',
-  )
-  process.stderr.write(
-    `clickflow is running\n  collector: ${running.urls.collector.join(', ') || '(no http source)'}\n  admin:     ${running.urls.admin}\n  data:      ${config.global.data_dir}\n${demo ? `  demo shop: ${demo.siteUrl}\n` : ''}`,
-  )
-  return new Promise((resolve) => {
-    let signals = 0
+  // The handlers go in before "running" is announced: until a listener exists, SIGINT and SIGTERM
+  // have their default action and kill the process on the spot.
+  const stopped = new Promise<number>((resolve) => {
+    let firstSignalAt: number | null = null
     const onSignal = (signal: NodeJS.Signals) => {
-      signals++
-      if (signals > 1) {
+      if (firstSignalAt !== null) {
+        // One Ctrl+C under `npm start` arrives twice: the terminal signals the whole process group
+        // and npm forwards what it got. Only a second signal a moment later means "exit now".
+        if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) {
+          logger.debug({ signal }, 'the same stop request again (within a second): still stopping')
+          return
+        }
         logger.warn({ signal }, 'second signal: exiting now; acknowledged events are safe in the log')
         process.exit(EXIT.failure)
       }
+      firstSignalAt = Date.now()
       logger.info({ signal }, 'stopping: draining requests and the pipeline')
       // The demo's traffic stops first, so it does not hit a closing collector.
       ;(demo ? demo.stop() : Promise.resolve())
@@ -80,4 +79,17 @@ export async function runStart(options: StartOptions, env: NodeJS.ProcessEnv): P
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
   })
+  logger.info(
+    {
+      collector: running.urls.collector,
+      admin: running.urls.admin,
+      data_dir: config.global.data_dir,
+      ...(demo ? { demo_site: demo.siteUrl } : {}),
+    },
+    'clickflow is running',
+  )
+  process.stderr.write(
+    `clickflow is running\n  collector: ${running.urls.collector.join(', ') || '(no http source)'}\n  admin:     ${running.urls.admin}\n  data:      ${config.global.data_dir}\n${demo ? `  demo shop: ${demo.siteUrl}\n` : ''}`,
+  )
+  return stopped
 }

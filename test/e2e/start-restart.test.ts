@@ -111,4 +111,15 @@ describe('start, SIGTERM, restart', () => {
     assert.deepEqual([Number(count), Number(distinct)], [TOTAL, TOTAL])
     assert.equal((await cf.stop('SIGTERM')).code, 0, cf.stderr())
   })
+
+  test('one Ctrl+C under npm start arrives twice and still stops cleanly', async () => {
+    // The terminal signals the process group and npm forwards its own copy: two SIGINTs at once.
+    // Taken as "exit now", they ended the process with code 1 (or a native abort) every time.
+    cf = await start(dir.path)
+    process.kill(cf.pid, 'SIGINT')
+    // Apart enough that the kernel does not merge them into one pending signal.
+    await new Promise((r) => setTimeout(r, 100))
+    const exit = await cf.stop('SIGINT')
+    assert.deepEqual([exit.code, exit.signal], [0, null], cf.stderr())
+  })
 })
