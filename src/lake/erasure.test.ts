@@ -3,29 +3,25 @@
 // file of the lake's current version (indeed in any file left in the lake) holds their id; every
 // other row is untouched; the audit record holds the counts; the log does not name the person.
 import assert from 'node:assert/strict'
-import { readdir, readFile, rm } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { after, test } from 'node:test'
 import type { Database } from '../store/duckdb/database.ts'
 import { createLogger } from '../telemetry/logger.ts'
 import { erase, parseErasureRequest } from './erasure.ts'
-import { generateRows, insertEvents, lakeFixture, NOW, testLake } from './lake-test-kit.ts'
+import {
+  generateRows,
+  insertEvents,
+  NOW,
+  removeLakeFixtures,
+  testLake,
+  trackedLakeFixture,
+} from './lake-test-kit.ts'
 import { sqlString, withConnection } from './parquet-io.ts'
 
-const cleanups: (() => Promise<void>)[] = []
-after(async () => {
-  for (const c of cleanups) await c()
-})
-
-async function fixture() {
-  const f = await lakeFixture()
-  cleanups.push(async () => {
-    await f.db.release()
-    await rm(f.dataDir, { recursive: true, force: true })
-  })
-  return f
-}
+after(removeLakeFixtures)
+const fixture = trackedLakeFixture
 
 async function rows(db: Database, sql: string): Promise<unknown[][]> {
   return withConnection(db, async (c) => (await c.runAndReadAll(sql)).getRows())

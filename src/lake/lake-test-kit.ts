@@ -1,5 +1,5 @@
 // Shared by the lake's tests: a store database in a temp data directory, with events inserted by SQL.
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Database, openDatabase } from '../store/duckdb/database.ts'
@@ -15,6 +15,23 @@ export async function lakeFixture(): Promise<{ dataDir: string; db: Database }> 
     allowedDirectories: [join(dataDir, 'lake')],
   })
   return { dataDir, db }
+}
+
+const opened: { dataDir: string; db: Database }[] = []
+
+/** A {@link lakeFixture} that {@link removeLakeFixtures} closes and deletes (call it from `after`). */
+export async function trackedLakeFixture(): Promise<{ dataDir: string; db: Database }> {
+  const f = await lakeFixture()
+  opened.push(f)
+  return f
+}
+
+/** Closes and deletes every tracked fixture. */
+export async function removeLakeFixtures(): Promise<void> {
+  for (const f of opened.splice(0)) {
+    await f.db.release()
+    await rm(f.dataDir, { recursive: true, force: true })
+  }
 }
 
 /** A lake over the fixture with a quiet logger. */

@@ -2,29 +2,25 @@
 // files the log lists read back by DuckDB equal the store's rows, idempotent re-export, compaction,
 // checkpoints, time travel, vacuum, and a failed commit that leaves the previous version intact.
 import assert from 'node:assert/strict'
-import { readdir, rm, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import type { Database } from '../store/duckdb/database.ts'
 import { checkpointFileName } from './actions.ts'
 import type { Snapshot } from './delta-log.ts'
 import type { Lake } from './lake.ts'
-import { generateRows, insertEvents, lakeFixture, NOW, testLake } from './lake-test-kit.ts'
+import {
+  generateRows,
+  insertEvents,
+  NOW,
+  removeLakeFixtures,
+  testLake,
+  trackedLakeFixture,
+} from './lake-test-kit.ts'
 import { sqlString, withConnection } from './parquet-io.ts'
 
-const cleanups: (() => Promise<void>)[] = []
-after(async () => {
-  for (const c of cleanups) await c()
-})
-
-async function fixture() {
-  const f = await lakeFixture()
-  cleanups.push(async () => {
-    await f.db.release()
-    await rm(f.dataDir, { recursive: true, force: true })
-  })
-  return f
-}
+after(removeLakeFixtures)
+const fixture = trackedLakeFixture
 
 async function query(db: Database, sql: string): Promise<unknown[][]> {
   return withConnection(db, async (c) => (await c.runAndReadAll(sql)).getRows())
