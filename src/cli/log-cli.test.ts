@@ -6,6 +6,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { after, before, describe, test } from 'node:test'
+import { emptyEvent } from '../core/event.ts'
+import { eventRecord } from '../log/envelope.ts'
 import type { SegmentLog } from '../log/segment-log/segment-log.ts'
 import { openTestLog, removeTempDirs, tempDir } from '../log/segment-log/testing.ts'
 
@@ -27,9 +29,22 @@ async function run(args: string[]): Promise<{ code: number | null; stdout: strin
   return { code, stdout, stderr }
 }
 
+// Even records in the binary event format sources write, odd ones as JSON (logs of older versions):
+// tail prints both as JSON.
 const event = (i: number) => ({
   key: `visitor-${i % 5}`,
-  value: Buffer.from(JSON.stringify({ event: { event_id: `e${i}`, name: 'page' } })),
+  value:
+    i % 2 === 0
+      ? eventRecord(
+          emptyEvent({
+            event_id: `e${i}`,
+            event_type: 'pageview',
+            event_time: 1_700_000_000_000 + i * 1000,
+            received_at: 1_700_000_000_000 + i * 1000,
+            source_id: 'collector',
+          }),
+        ).value
+      : Buffer.from(JSON.stringify({ event: { event_id: `e${i}`, name: 'page' } })),
   timestamp: 1_700_000_000_000 + i * 1000,
 })
 

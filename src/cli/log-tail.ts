@@ -1,6 +1,10 @@
-// `clickflow log tail TOPIC`: prints records as JSON lines (value parsed when it is JSON) and keeps
+// `clickflow log tail TOPIC`: prints records as JSON lines (value parsed when it is JSON, events
+// decoded from their binary format without their empty fields) and keeps
 // following new ones until Ctrl+C. Read-only: it follows the files a running clickflow writes.
 import { ClickflowError } from '../core/errors.ts'
+import type { ClickEvent } from '../core/event.ts'
+import { decodeEnvelope } from '../log/envelope.ts'
+import { FORMAT_V1 } from '../log/event-codec.ts'
 import type { LogRecord } from '../log/log.ts'
 import { nodeFs } from '../log/segment-log/fs-facade.ts'
 import { PartitionTail } from '../log/segment-log/log-view.ts'
@@ -16,13 +20,26 @@ export interface TailOptions {
   readonly pollMs?: number
 }
 
+/** An event record without its empty fields, as the JSON a person reads. */
+function readableEvent(value: Buffer): unknown {
+  const { event } = decodeEnvelope(value) as { event: ClickEvent }
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(event)) if (v !== null && v !== false) out[k] = v
+  return { event: out }
+}
+
 function line(topic: string, r: LogRecord): string {
-  const text = r.value.toString('utf8')
-  let value: unknown = text
-  try {
-    value = JSON.parse(text)
-  } catch {
-    // Not JSON: printed as a string.
+  let value: unknown
+  if (r.value[0] === FORMAT_V1) {
+    value = readableEvent(r.value)
+  } else {
+    const text = r.value.toString('utf8')
+    value = text
+    try {
+      value = JSON.parse(text)
+    } catch {
+      // Not JSON: printed as a string.
+    }
   }
   const timestamp = new Date(r.timestamp).toISOString()
   return `${JSON.stringify({ topic, partition: r.partition, offset: r.offset, timestamp, key: r.key, value })}\n`

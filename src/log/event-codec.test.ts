@@ -1,0 +1,96 @@
+// The binary event format: every field survives a round trip (so the decoder's fixed field indexes
+// match FIELDS), empty fields cost nothing, non-ASCII text keeps its characters, JSON records of older
+// versions still decode, and damaged bytes are refused with a reason instead of decoding garbage.
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { type ClickEvent, emptyEvent } from '../core/event.ts'
+import { decodeEnvelope, deadLetterRecord, eventRecord } from './envelope.ts'
+import { decodeEvent, encodeEvent, FORMAT_V1 } from './event-codec.ts'
+
+/** Every field set to a value of its own, so a swapped index shows up. */
+function fullEvent(): ClickEvent {
+  const e = emptyEvent({
+    event_id: 'ev-0193f2a4',
+    event_type: 'track',
+    event_time: 1_763_719_200_123,
+    received_at: 1_763_719_200_456,
+    source_id: 'collector',
+  })
+  let n = 0
+  for (const k of Object.keys(e) as (keyof ClickEvent)[]) {
+    const v = e[k]
+    if (v === null && k !== 'sent_at' && k !== 'props') (e as unknown as Record<string, unknown>)[k] = `${k}-${n++}`
+  }
+  e.sent_at = 1_763_719_200_400.5
+  e.is_bot = true
+  e.is_duplicate = true
+  e.is_corrupt = true
+  e.props = { plan: 'pro', n: 3, nested: { ok: true, list: [1, 'a', null] } }
+  return e
+}
+
+describe('event codec', () => {
+  test('a round trip gives every field back, in the contract order', () => {
+    const e = fullEvent()
+    const back = decodeEvent(encodeEvent(e))
+    assert.deepEqual(back, e)
+    // The same shape (key order) as events decoded from JSON records, so reads stay monomorphic.
+    const fromJson = decodeEnvelope(Buffer.from(JSON.stringify({ event: e })))
+    assert.ok('event' in fromJson)
+    assert.deepEqual(Object.keys(back), Object.keys(fromJson.event))
+  })
+
+  test('empty fields are omitted and come back as null and false', () => {
+    const e = emptyEvent({
+      event_id: 'e1',
+      event_type: 'pageview',
+      event_time: 1,
+      received_at: 2,
+      source_id: 's',
+    })
+    const bytes = encodeEvent(e)
+    // Header (8) + two numbers (16) + three 1-byte lengths + "e1pageviews".
+    assert.equal(bytes.length, 8 + 16 + 3 + 'e1pageviews'.length)
+    assert.deepEqual(decodeEvent(bytes), e)
+    const blank = { ...e, event_id: '', props: {} }
+    assert.deepEqual(decodeEvent(encodeEvent(blank)), blank)
+  })
+
+  test('non-ASCII text, long strings and surrogate pairs survive', () => {
+    const e = fullEvent()
+    e.page_title = 'Grüße aus Köln — 東京 🚀'
+    e.city = 'Zürich'
+    e.page_url = `https://example.com/${'x'.repeat(70_000)}`
+    e.props = { emoji: '🙂', text: 'naïve' }
+    const bytes = encodeEvent(e)
+    assert.equal(bytes[1]! & 1, 0, 'not flagged ASCII')
+    assert.deepEqual(decodeEvent(bytes), e)
+  })
+
+  test('records written as JSON by older versions and dead letters still decode', () => {
+    const legacy = Buffer.from(
+      JSON.stringify({ event: { event_id: 'old', event_type: 'pageview', event_time: 5, received_at: 6, source_id: 'c' } }),
+    )
+    const decoded = decodeEnvelope(legacy)
+    assert.ok('event' in decoded)
+    assert.equal(decoded.event.event_id, 'old')
+    assert.equal(decoded.event.page_path, null)
+    const dl = { component_id: 'c', reason: 'bad', message: 'm', received_at: 1, payload: '{}' }
+    assert.deepEqual(decodeEnvelope(deadLetterRecord(dl).value), { dead_letter: dl })
+    const e = fullEvent()
+    const record = eventRecord(e)
+    assert.equal(record.value[0], FORMAT_V1)
+    assert.equal(record.key, e.visitor_id)
+    assert.deepEqual(decodeEnvelope(record.value), { event: e })
+  })
+
+  test('damaged records are refused with a reason', () => {
+    const bytes = encodeEvent(fullEvent())
+    assert.throws(() => decodeEvent(bytes.subarray(0, bytes.length - 1)), /header says/)
+    assert.throws(() => decodeEvent(bytes.subarray(0, 12)), /truncated header|header says/)
+    assert.throws(() => decodeEvent(Buffer.from([FORMAT_V1])), /no binary event header/)
+    const newer = Buffer.from(bytes)
+    newer[7]! |= 0x80
+    assert.throws(() => decodeEvent(newer), /newer clickflow/)
+  })
+})
