@@ -12,6 +12,8 @@ import { EXIT } from './exit.ts'
 
 /** Signals closer together than this are one stop request delivered twice (see onSignal). */
 const DUPLICATE_SIGNAL_MS = 1_000
+/** Timer turns (every 100 ms) that must run after the first signal before another one counts. */
+const DUPLICATE_SIGNAL_TURNS = 5
 
 /** Options of `clickflow start`, as parsed from the command line. */
 export interface StartOptions {
@@ -51,18 +53,30 @@ export async function runStart(options: StartOptions, env: NodeJS.ProcessEnv): P
   // have their default action and kill the process on the spot.
   const stopped = new Promise<number>((resolve) => {
     let firstSignalAt: number | null = null
+    // Event-loop turns since the first signal. A duplicate that was pending while the loop was
+    // blocked (a busy stop on a loaded machine) is handled late, more than a second after the first,
+    // though no turn passed in between: counting turns tells it from a second Ctrl+C.
+    let turns = 0
     const onSignal = (signal: NodeJS.Signals) => {
       if (firstSignalAt !== null) {
         // One Ctrl+C under `npm start` arrives twice: the terminal signals the whole process group
         // and npm forwards what it got. Only a second signal a moment later means "exit now".
-        if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) {
+        if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS || turns < DUPLICATE_SIGNAL_TURNS) {
           logger.debug({ signal }, 'the same stop request again (within a second): still stopping')
           return
         }
         logger.warn({ signal }, 'second signal: exiting now; acknowledged events are safe in the log')
-        process.exit(EXIT.failure)
+        // Die of the signal itself, as a program without handlers would (exit status 128 + n, which
+        // shells and supervisors read as "interrupted"). process.exit() ran the native teardown of a
+        // DuckDB still working in the processing thread, which aborted ("terminate called after
+        // throwing Napi::Error"). Nothing is lost: a 2xx was given only after the log's fsync, and
+        // DuckDB recovers from its WAL as after any crash.
+        process.removeAllListeners(signal)
+        process.kill(process.pid, signal)
+        return
       }
       firstSignalAt = Date.now()
+      setInterval(() => turns++, DUPLICATE_SIGNAL_MS / DUPLICATE_SIGNAL_TURNS / 2).unref()
       logger.info({ signal }, 'stopping: draining requests and the pipeline')
       // The demo's traffic stops first, so it does not hit a closing collector.
       ;(demo ? demo.stop() : Promise.resolve())

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { type ClickEvent, emptyEvent } from '../core/event.ts'
-import { decodeEnvelope, deadLetterRecord, eventRecord } from './envelope.ts'
+import { deadLetterRecord, decodeEnvelope, eventRecord } from './envelope.ts'
 import { decodeEvent, encodeEvent, FORMAT_V1 } from './event-codec.ts'
 
 /** Every field set to a value of its own, so a swapped index shows up. */
@@ -19,7 +19,8 @@ function fullEvent(): ClickEvent {
   let n = 0
   for (const k of Object.keys(e) as (keyof ClickEvent)[]) {
     const v = e[k]
-    if (v === null && k !== 'sent_at' && k !== 'props') (e as unknown as Record<string, unknown>)[k] = `${k}-${n++}`
+    if (v === null && k !== 'sent_at' && k !== 'props')
+      (e as unknown as Record<string, unknown>)[k] = `${k}-${n++}`
   }
   e.sent_at = 1_763_719_200_400.5
   e.is_bot = true
@@ -69,7 +70,9 @@ describe('event codec', () => {
 
   test('records written as JSON by older versions and dead letters still decode', () => {
     const legacy = Buffer.from(
-      JSON.stringify({ event: { event_id: 'old', event_type: 'pageview', event_time: 5, received_at: 6, source_id: 'c' } }),
+      JSON.stringify({
+        event: { event_id: 'old', event_type: 'pageview', event_time: 5, received_at: 6, source_id: 'c' },
+      }),
     )
     const decoded = decodeEnvelope(legacy)
     assert.ok('event' in decoded)

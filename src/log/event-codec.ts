@@ -198,7 +198,8 @@ export function decodeEvent(value: Buffer): ClickEvent {
   const b3 = buf[5]!
   const b4 = buf[6]!
   const b5 = buf[7]!
-  if (b5 >> (COUNT - 40) !== 0) throw corrupt('fields unknown to this version (written by a newer clickflow?)')
+  if (b5 >> (COUNT - 40) !== 0)
+    throw corrupt('fields unknown to this version (written by a newer clickflow?)')
   // Pass 1: the header gives each string's length; the block starts where the header ends.
   let pos = HEADER_START
   let blockLen = 0

@@ -122,4 +122,59 @@ describe('start, SIGTERM, restart', () => {
     const exit = await cf.stop('SIGINT')
     assert.deepEqual([exit.code, exit.signal], [0, null], cf.stderr())
   })
+
+  test('a real second Ctrl+C during a long drain ends the process by SIGINT, without an abort, losing nothing', async (t) => {
+    const fresh = await tempDir()
+    try {
+      let running = await start(fresh.path)
+      // A backlog the pipeline needs several seconds for, so the stop is still draining when the
+      // second signal comes.
+      const BIG = 500
+      const REQUESTS = 200
+      const POSTERS = 8
+      let acked = 0
+      let next = 0
+      const poster = async () => {
+        for (let r = next++; r < REQUESTS; r = next++) {
+          const events = Array.from({ length: BIG }, (_, i) => ({
+            event_id: `drain-${r}-${i}`,
+            type: 'pageview',
+            url: `https://shop.example.com/p/${i % 50}`,
+            visitor_id: `dv-${(r * BIG + i) % 997}`,
+          }))
+          const res = await post<{ accepted: number }>(running.collectUrl, { events })
+          assert.equal(res.status, 200, JSON.stringify(res.body))
+          acked += res.body.accepted
+        }
+      }
+      await Promise.all(Array.from({ length: POSTERS }, poster))
+      process.kill(running.pid, 'SIGINT')
+      await new Promise((r) => setTimeout(r, 1_300))
+      const exit = await running.stop('SIGINT')
+      const stderr = running.stderr()
+      assert.doesNotMatch(stderr, /terminate called|Napi::Error|Aborted/, stderr)
+      t.diagnostic(`ended with ${JSON.stringify(exit)} (100,000 events acknowledged before the first signal)`)
+      // Either the drain had already finished (exit 0) or the second signal ended it as SIGINT does.
+      assert.ok(
+        (exit.code === 0 && exit.signal === null) || (exit.code === null && exit.signal === 'SIGINT'),
+        `ended with ${JSON.stringify(exit)}; stderr:\n${stderr}`,
+      )
+      running = await start(fresh.path)
+      const all = await pollUntil(
+        async () =>
+          (await sqlNumber(running.adminUrl, "SELECT count(*) FROM events WHERE event_id LIKE 'drain-%'")) ===
+          acked,
+        60_000,
+      )
+      assert.ok(all, `stored ${await sqlNumber(running.adminUrl, 'SELECT count(*) FROM events')} of ${acked}`)
+      assert.equal(
+        await sqlNumber(running.adminUrl, 'SELECT count(DISTINCT event_id) FROM events'),
+        acked,
+        'no event stored twice',
+      )
+      assert.equal((await running.stop('SIGTERM')).code, 0, running.stderr())
+    } finally {
+      await fresh.remove()
+    }
+  })
 })
