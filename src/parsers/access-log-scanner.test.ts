@@ -1,11 +1,14 @@
 // The access-log scanner against the regular expression it replaced (kept here as the reference):
 // every real line of the shared Apache sample, and the same lines cut, escaped and mangled at many
 // places, split into the same fields or are refused alike. Times too: the positional reader of
-// `%t` against the pattern.
+// `%t` against the pattern. And the page view rules, checked on the scanner's offsets, against the
+// same rules applied to the reference fields.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { type AccessLogLine, splitAccessLine } from './access-log.ts'
+import { buildFormat } from './build-format.ts'
+import { type FormatConfig, formatConfig } from './format-config.ts'
 import { parseClfTime } from './time.ts'
 
 const Q = '"((?:[^"\\\\]|\\\\.)*)"'
@@ -117,4 +120,85 @@ test('the positional reader of %t agrees with the pattern', () => {
     samples.push(t.slice(0, j) + String.fromCharCode(32 + Math.floor(random() * 90)) + t.slice(j + 1))
   }
   for (const s of samples) assert.equal(parseClfTime(s), referenceTime(s), JSON.stringify(s))
+})
+
+/** The page view rules as they were written over the reference fields, before they ran on offsets. */
+function referenceOutcome(line: string, kind: 'common' | 'combined'): string {
+  const f = reference(line, kind)
+  if (!f) return 'invalid:unparsable_line'
+  if (f.method === null || f.target === null) return 'skip:malformed_request'
+  if (!['GET', 'POST'].includes(f.method)) return 'skip:method'
+  if (f.status < 200 || f.status > 299) return 'skip:status'
+  const q = f.target.search(/[?#]/)
+  const last = (q < 0 ? f.target : f.target.slice(0, q)).split('/').at(-1)!
+  const dot = last.lastIndexOf('.')
+  if (
+    dot > 0 &&
+    ['css', 'js', 'png', 'jpg', 'gif', 'ico', 'woff'].includes(last.slice(dot + 1).toLowerCase())
+  )
+    return 'skip:static_asset'
+  const url = /^https?:\/\//i.test(f.target)
+    ? f.target
+    : `http://localhost${f.target.startsWith('/') ? '' : '/'}${f.target}`
+  if (!URL.canParse(url)) return 'invalid:invalid_url'
+  const bytes = f.bytes === null ? {} : { bytes: f.bytes }
+  return JSON.stringify([url, f.ip, f.user, f.time, f.referrer, f.userAgent, f.method, f.status, bytes])
+}
+
+test('the format applies its rules on offsets exactly as on the reference fields', () => {
+  const random = rng(1)
+  const seen = new Map<string, number>()
+  for (const kind of ['combined', 'common'] as const) {
+    const parser = buildFormat(
+      formatConfig.parse({
+        format: kind,
+        exclude_extensions: ['css', 'js', 'png', 'jpg', 'gif', 'ico', 'woff'],
+      }) as FormatConfig,
+      { sourceId: 's', visitorOf: (ip, ua) => `${ip}|${ua}`, now: () => 0 },
+    ).forFile()
+    for (const line of real) {
+      const mangled = variants(line, random)
+      // Requests with a method, path or extension changed, so every rule is met by real lines.
+      mangled.push(
+        line.replace('"GET ', '"HEAD '),
+        line.replace('.png ', '.PNG?x=1 '),
+        line.replace(' /', ' x'),
+      )
+      for (const candidate of [line, ...mangled]) {
+        const o = parser.parse(candidate, { file: 'f', identity: '1:2', offset: 0, lineNumber: 1 })
+        let got: string
+        if (o.kind !== 'events') got = `${o.kind}:${o.reason}`
+        else {
+          const e = o.events[0]!
+          const { http_method, http_status, ...bytes } = e.props as Record<string, unknown>
+          got = JSON.stringify([
+            e.page_url,
+            e.ip,
+            e.user_id,
+            e.event_time,
+            e.referrer,
+            e.user_agent,
+            http_method,
+            http_status,
+            bytes,
+          ])
+          assert.equal(e.visitor_id, `${e.ip}|${e.user_agent ?? ''}`)
+        }
+        const expected = referenceOutcome(candidate, kind)
+        assert.equal(got, expected, `${kind}: ${JSON.stringify(candidate)}`)
+        const key = expected.startsWith('[') ? 'events' : expected
+        seen.set(key, (seen.get(key) ?? 0) + 1)
+      }
+    }
+  }
+  // Every outcome is met in quantity, or the comparison proves little.
+  for (const k of [
+    'events',
+    'invalid:unparsable_line',
+    'skip:malformed_request',
+    'skip:method',
+    'skip:status',
+    'skip:static_asset',
+  ])
+    assert.ok((seen.get(k) ?? 0) > 100, `${k}: ${seen.get(k) ?? 0} lines`)
 })

@@ -1,10 +1,18 @@
-// Apache / nginx access logs (Common and Combined Log Format) -> page view events. A line is split
-// by one regular expression; the rules of what counts as a page view (method, status, static
-// assets) come from the format settings, and what is left out is a `skip` with its reason.
-import { isbot } from 'isbot'
-import { emptyEvent } from '../core/event.ts'
-import { Lru } from '../core/lru.ts'
-import { applyPageUrl } from '../core/page-url.ts'
+// Apache / nginx access logs (Common and Combined Log Format) -> page view events. The scanner finds
+// the fields as offsets; the rules of what counts as a page view (method, status, static assets)
+// come from the format settings and are checked on those offsets, so a line left out (a `skip` with
+// its reason) makes no string. Only a kept line's fields are cut out and become an event.
+import type { ClickEvent, JsonValue } from '../core/event.ts'
+import {
+  dash,
+  newScan,
+  quotedField,
+  type RequestParts,
+  scanAccessLine,
+  splitRequest,
+  unbackslash,
+} from './access-log-scanner.ts'
+import { ClientCache } from './client-cache.ts'
 import type { FormatConfig } from './format-config.ts'
 import {
   type FileParser,
@@ -16,7 +24,7 @@ import {
   type ParseContext,
   skip,
 } from './line-parser.ts'
-import { parseClfTime } from './time.ts'
+import { type PageFields, pageFieldsCache } from './page-fields.ts'
 
 /** The fields of one access log line. */
 export interface AccessLogLine {
@@ -34,190 +42,235 @@ export interface AccessLogLine {
   readonly extra: string | null
 }
 
-const dash = (s: string | null): string | null => (s === null || s === '-' || s === '' ? null : s)
-const unbackslash = (s: string | null): string | null =>
-  s === null || !s.includes('\\') ? s : s.replace(/\\(.)/g, '$1')
-
-/** Whether a UTF-16 unit is white space as a regular expression's `\s` sees it. */
-function isSpace(c: number): boolean {
-  if (c === 32 || (c >= 9 && c <= 13)) return true
-  return c > 127 && /\s/.test(String.fromCharCode(c))
-}
-
-/** End of the run of non-space characters at `from` (=== from when there is none). */
-function tokenEnd(line: string, from: number): number {
-  let i = from
-  while (i < line.length && !isSpace(line.charCodeAt(i))) i++
-  return i
+/** The method and target of an escaped request line, or null when it is not `METHOD TARGET PROTO`. */
+function escapedRequest(text: string): { method: string; target: string } | null {
+  const request = unbackslash(text)!.split(' ')
+  const wellFormed = request.length === 3 && /^[A-Z]+$/.test(request[0]!) && request[1]!.length > 0
+  return wellFormed ? { method: request[0]!, target: request[1]! } : null
 }
 
 /**
- * End of the quoted field whose opening quote is at `from` (the index after its closing quote), or -1.
- * Backslash escapes any character but a line terminator, as Apache writes them.
- */
-function quotedEnd(line: string, from: number, anyBackslash: boolean): number {
-  if (line.charCodeAt(from) !== 34) return -1
-  // Most lines hold no backslash at all: one native search settles the field.
-  const quote = line.indexOf('"', from + 1)
-  if (quote < 0) return -1
-  if (!anyBackslash) return quote + 1
-  for (let i = from + 1; i < line.length; i++) {
-    const c = line.charCodeAt(i)
-    if (c === 34) return i + 1
-    if (c === 92) {
-      const next = line.charCodeAt(i + 1)
-      if (Number.isNaN(next) || next === 10 || next === 13 || next === 0x2028 || next === 0x2029) return -1
-      i++
-    }
-  }
-  return -1
-}
-
-const isDigit = (c: number): boolean => c >= 48 && c <= 57
-
-/**
- * Splits a line of `kind` format into fields; null when it is not such a line. The format is
- * `%h %l %u [%t] "%r" %>s %b`, then for combined `"%{Referer}i" "%{User-agent}i"` and an optional
- * quoted field; anything after that is ignored. A hand-written scanner rather than one regular
- * expression: a third of the file tail's time went to that expression's backtracking.
+ * Splits a line of `kind` format into fields as strings; null when it is not such a line. The parser
+ * works on {@link scanAccessLine}'s offsets instead; this is the same scan, whole, for tests and tools.
  */
 export function splitAccessLine(line: string, kind: 'common' | 'combined'): AccessLogLine | null {
-  const fields: number[] = []
-  const anyBackslash = line.includes('\\')
-  let i = 0
-  for (let t = 0; t < 3; t++) {
-    const end = tokenEnd(line, i)
-    if (end === i || line.charCodeAt(end) !== 32) return null
-    fields.push(i, end)
-    i = end + 1
+  const s = newScan()
+  if (!scanAccessLine(line, kind, s)) return null
+  let request: { method: string; target: string } | null
+  if (s.anyBackslash) request = escapedRequest(line.slice(s.requestStart, s.requestEnd))
+  else {
+    const r: RequestParts = { methodStart: 0, methodEnd: 0, targetStart: 0, targetEnd: 0 }
+    request = splitRequest(line, s.requestStart, s.requestEnd, r)
+      ? { method: line.slice(r.methodStart, r.methodEnd), target: line.slice(r.targetStart, r.targetEnd) }
+      : null
   }
-  if (line.charCodeAt(i) !== 91) return null
-  const close = line.indexOf(']', i + 1)
-  if (close <= i + 1 || line.charCodeAt(close + 1) !== 32) return null
-  const time = parseClfTime(line.slice(i + 1, close))
-  if (time === null) return null
-  i = close + 2
-  const requestEnd = quotedEnd(line, i, anyBackslash)
-  if (requestEnd < 0 || line.charCodeAt(requestEnd) !== 32) return null
-  const requestText = line.slice(i + 1, requestEnd - 1)
-  i = requestEnd + 1
-  if (!isDigit(line.charCodeAt(i)) || !isDigit(line.charCodeAt(i + 1)) || !isDigit(line.charCodeAt(i + 2)))
-    return null
-  if (line.charCodeAt(i + 3) !== 32) return null
-  const status = Number(line.slice(i, i + 3))
-  i += 4
-  let bytes: number | null
-  if (isDigit(line.charCodeAt(i))) {
-    let end = i + 1
-    while (isDigit(line.charCodeAt(end))) end++
-    bytes = Number(line.slice(i, end))
-    i = end
-  } else if (line.charCodeAt(i) === 45) {
-    bytes = null
-    i++
-  } else return null
-  let referrer: string | null = null
-  let userAgent: string | null = null
-  let extra: string | null = null
-  if (kind === 'combined') {
-    const quoted: string[] = []
-    for (let q = 0; q < 3; q++) {
-      const end = line.charCodeAt(i) === 32 ? quotedEnd(line, i + 1, anyBackslash) : -1
-      if (end < 0) {
-        if (q < 2) return null
-        break
-      }
-      quoted.push(line.slice(i + 2, end - 1))
-      i = end
-    }
-    referrer = unbackslash(dash(quoted[0]!))
-    userAgent = unbackslash(dash(quoted[1]!))
-    extra = unbackslash(dash(quoted[2] ?? null))
-  }
-  const request = unbackslash(requestText)!.split(' ')
-  const wellFormed = request.length === 3 && /^[A-Z]+$/.test(request[0]!) && request[1]!.length > 0
   return {
-    ip: line.slice(fields[0], fields[1]),
-    user: dash(line.slice(fields[4], fields[5])),
-    time,
-    method: wellFormed ? request[0]! : null,
-    target: wellFormed ? request[1]! : null,
-    status,
-    bytes,
-    referrer,
-    userAgent,
-    extra,
+    ip: line.slice(0, s.ipEnd),
+    user: dash(line.slice(s.userStart, s.userEnd)),
+    time: s.time,
+    method: request?.method ?? null,
+    target: request?.target ?? null,
+    status: s.status,
+    bytes: s.bytes < 0 ? null : s.bytes,
+    referrer: quotedField(line, s.referrerStart, s.referrerEnd, true),
+    userAgent: quotedField(line, s.userAgentStart, s.userAgentEnd, true),
+    extra: quotedField(line, s.extraStart, s.extraEnd, true),
   }
 }
 
 /** The lower-case extension of a request path's last segment ('' when none). */
 export function pathExtension(target: string): string {
-  const q = target.search(/[?#]/)
-  const path = q < 0 ? target : target.slice(0, q)
-  const last = path.slice(path.lastIndexOf('/') + 1)
-  const dot = last.lastIndexOf('.')
-  return dot <= 0 ? '' : last.slice(dot + 1).toLowerCase()
+  return extensionAt(target, 0, target.length)
+}
+
+/** {@link pathExtension} of the target `line[start, end)`, cut out only when there is one. */
+function extensionAt(line: string, start: number, end: number): string {
+  let pathEnd = end
+  for (let k = start; k < end; k++) {
+    const c = line.charCodeAt(k)
+    if (c === 63 || c === 35) {
+      pathEnd = k
+      break
+    }
+  }
+  // The last '.' of the last segment, if the segment does not start with it (`/.well-known` has none).
+  for (let k = pathEnd - 1; k > start; k--) {
+    const c = line.charCodeAt(k)
+    if (c === 47) return ''
+    if (c === 46) return line.charCodeAt(k - 1) === 47 ? '' : line.slice(k + 1, pathEnd).toLowerCase()
+  }
+  return ''
 }
 
 function cookieValue(header: string, name: string): string | null {
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim())
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim()
+      // A malformed escape (`%zz`) keeps the value as logged rather than failing the whole read.
+      try {
+        return decodeURIComponent(value)
+      } catch {
+        return value
+      }
+    }
   }
   return null
 }
 
 type AccessLogConfig = Extract<FormatConfig, { format: 'combined' | 'common' }>
 
+// Skips are shared constants: a skipped line allocates nothing.
+const MALFORMED_REQUEST = skip('malformed_request')
+const METHOD = skip('method')
+const STATUS = skip('status')
+const STATIC_ASSET = skip('static_asset')
+
 /** The `combined` or `common` format. */
 export function accessLogFormat(cfg: AccessLogConfig, ctx: ParseContext): LineFormat {
-  const methods = new Set(cfg.methods)
+  const methods = [...new Set(cfg.methods)]
   const assets = new Set(cfg.exclude_extensions)
   const base = cfg.base_url.replace(/\/+$/, '')
-  // isbot runs a long regular expression; a log holds few distinct user agents, so remember them.
-  const bots = new Lru<string, boolean>(10_000)
-  const isBot = (ua: string): boolean => {
-    let b = bots.get(ua)
-    if (b === undefined) {
-      b = isbot(ua)
-      bots.set(ua, b)
-    }
-    return b
+  const unparsable = invalid('unparsable_line', `not a ${cfg.format} log format line`)
+  // A proxy may log an absolute URL as the target (`GET http://host/path`).
+  const pageOf = pageFieldsCache(cfg.site, (target) =>
+    /^https?:\/\//i.test(target) ? target : `${base}${target.startsWith('/') ? '' : '/'}${target}`,
+  )
+  const clients = new ClientCache(ctx.visitorOf)
+  const scan = newScan()
+  const req: RequestParts = { methodStart: 0, methodEnd: 0, targetStart: 0, targetEnd: 0 }
+  const methodAllowed = (line: string, start: number, end: number): boolean => {
+    for (const m of methods) if (m.length === end - start && line.startsWith(m, start)) return true
+    return false
   }
+
   const parse = (line: string, ref: LineRef): LineOutcome => {
-    const f = splitAccessLine(line, cfg.format)
-    if (!f) return invalid('unparsable_line', `not a ${cfg.format} log format line`)
-    if (f.method === null || f.target === null) return skip('malformed_request')
-    if (!methods.has(f.method)) return skip('method')
-    if (f.status < cfg.status_min || f.status > cfg.status_max) return skip('status')
-    if (assets.has(pathExtension(f.target))) return skip('static_asset')
-    const e = emptyEvent({
-      event_id: lineEventId(ref, line),
-      event_type: 'pageview',
-      event_time: f.time,
-      received_at: ctx.now(),
-      source_id: ctx.sourceId,
-    })
-    // A proxy may log an absolute URL as the target (`GET http://host/path`).
-    const url = /^https?:\/\//i.test(f.target)
-      ? f.target
-      : `${base}${f.target.startsWith('/') ? '' : '/'}${f.target}`
-    if (!applyPageUrl(e, url, cfg.site))
-      return invalid('invalid_url', `request target ${f.target} is not a URL`)
-    e.ip = f.ip
-    e.referrer = f.referrer
-    e.user_agent = f.userAgent
-    e.is_bot = f.userAgent !== null && isBot(f.userAgent)
-    const cookie = cfg.visitor_cookie && f.extra ? cookieValue(f.extra, cfg.visitor_cookie) : null
-    e.visitor_id = cookie ?? ctx.visitorOf(f.ip, f.userAgent ?? '')
-    if (f.user !== null) e.user_id = f.user
-    e.props = {
-      http_method: f.method,
-      http_status: f.status,
-      ...(f.bytes === null ? {} : { bytes: f.bytes }),
+    if (!scanAccessLine(line, cfg.format, scan)) return unparsable
+    const s = scan
+    // The cheap rules first, on offsets: most lines of a real log end here.
+    let target: string
+    let method: string
+    if (!s.anyBackslash) {
+      if (!splitRequest(line, s.requestStart, s.requestEnd, req)) return MALFORMED_REQUEST
+      if (!methodAllowed(line, req.methodStart, req.methodEnd)) return METHOD
+      if (s.status < cfg.status_min || s.status > cfg.status_max) return STATUS
+      if (assets.size > 0 && assets.has(extensionAt(line, req.targetStart, req.targetEnd)))
+        return STATIC_ASSET
+      target = line.slice(req.targetStart, req.targetEnd)
+      method = methodName(line)
+    } else {
+      // Escapes in the line (rare): the request is unescaped as text first.
+      const r = escapedRequest(line.slice(s.requestStart, s.requestEnd))
+      if (r === null) return MALFORMED_REQUEST
+      if (!methodAllowed(r.method, 0, r.method.length)) return METHOD
+      if (s.status < cfg.status_min || s.status > cfg.status_max) return STATUS
+      if (assets.has(pathExtension(r.target))) return STATIC_ASSET
+      target = r.target
+      method = r.method
     }
+    const page = pageOf(target)
+    if (page === null) return invalid('invalid_url', `request target ${target} is not a URL`)
+    const ip = line.slice(0, s.ipEnd)
+    const user =
+      s.userEnd - s.userStart === 1 && line.charCodeAt(s.userStart) === 45
+        ? null
+        : dash(line.slice(s.userStart, s.userEnd))
+    const userAgent = quotedField(line, s.userAgentStart, s.userAgentEnd, s.anyBackslash)
+    const extra =
+      cfg.visitor_cookie && s.extraStart >= 0
+        ? quotedField(line, s.extraStart, s.extraEnd, s.anyBackslash)
+        : null
+    const cookie = cfg.visitor_cookie && extra ? cookieValue(extra, cfg.visitor_cookie) : null
+    // The visitor cookie, when configured and logged, names the visitor; else the client cache does.
+    const client = cookie === null ? clients.get(ip, userAgent) : null
+    const visitorId = client === null ? cookie! : client.visitorId
+    const isBot = client === null ? clients.isBot(userAgent) : client.isBot
+    const props: { [key: string]: JsonValue } =
+      s.bytes < 0
+        ? { http_method: method, http_status: s.status }
+        : { http_method: method, http_status: s.status, bytes: s.bytes }
+    const e = pageView(
+      lineEventId(ref, line),
+      s.time,
+      ctx.now(),
+      ctx.sourceId,
+      page,
+      visitorId,
+      user,
+      quotedField(line, s.referrerStart, s.referrerEnd, s.anyBackslash),
+      userAgent,
+      ip,
+      isBot,
+      props,
+    )
     return { kind: 'events', events: [e] }
+  }
+  /** The allowed method the request starts with, as the configured string (no new string). */
+  const methodName = (line: string): string => {
+    for (const m of methods)
+      if (m.length === req.methodEnd - req.methodStart && line.startsWith(m, req.methodStart)) return m
+    return line.slice(req.methodStart, req.methodEnd)
   }
   const parser: FileParser = { hasHeader: false, header: () => {}, parse }
   return { name: cfg.format, forFile: () => parser }
+}
+
+/** A page view event, written as one literal so every event has the same shape. */
+function pageView(
+  eventId: string,
+  time: number,
+  receivedAt: number,
+  sourceId: string,
+  page: PageFields,
+  visitorId: string,
+  userId: string | null,
+  referrer: string | null,
+  userAgent: string | null,
+  ip: string,
+  isBot: boolean,
+  props: { [key: string]: JsonValue },
+): ClickEvent {
+  return {
+    event_id: eventId,
+    event_type: 'pageview',
+    event_name: null,
+    event_time: time,
+    received_at: receivedAt,
+    sent_at: null,
+    source_id: sourceId,
+    site: page.site,
+    visitor_id: visitorId,
+    session_id: null,
+    user_id: userId,
+    page_view_id: null,
+    page_url: page.page_url,
+    page_host: page.page_host,
+    page_path: page.page_path,
+    page_query: page.page_query,
+    page_title: null,
+    referrer,
+    referrer_host: null,
+    channel: null,
+    user_agent: userAgent,
+    ip,
+    country: null,
+    region: null,
+    city: null,
+    browser: null,
+    browser_version: null,
+    os: null,
+    os_version: null,
+    device_type: null,
+    is_bot: isBot,
+    is_duplicate: false,
+    is_corrupt: false,
+    utm_source: page.utm_source,
+    utm_medium: page.utm_medium,
+    utm_campaign: page.utm_campaign,
+    utm_term: page.utm_term,
+    utm_content: page.utm_content,
+    click_id_type: page.click_id_type,
+    click_id: page.click_id,
+    props,
+  }
 }

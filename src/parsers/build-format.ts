@@ -49,14 +49,33 @@ export async function visitorHasher(keyFile: string): Promise<(ip: string, userA
     key = (await readFile(keyFile, 'utf8')).trim()
   }
   // One HMAC per line costs as much as parsing it; a visitor's lines come together, so a cache hits.
-  const cache = new Lru<string, string>(50_000)
+  // Keyed by IP, then the user agents seen from it: joining the two into one key built and hashed a
+  // new 150-character string per line.
+  const cache = new Lru<string, VisitorIds>(50_000)
   return (ip, userAgent) => {
-    const input = `${ip}\n${userAgent}`
-    let id = cache.get(input)
-    if (id === undefined) {
-      id = createHmac('sha256', key).update(input).digest('base64url').slice(0, 22)
-      cache.set(input, id)
+    const entry = cache.get(ip)
+    if (entry !== undefined) {
+      for (let i = 0; i < entry.agents.length; i++) if (entry.agents[i] === userAgent) return entry.ids[i]!
+    }
+    const id = createHmac('sha256', key).update(`${ip}\n${userAgent}`).digest('base64url').slice(0, 22)
+    if (entry === undefined) cache.set(ip, { agents: [userAgent], ids: [id] })
+    else {
+      // Many agents behind one address (a NAT, a proxy): keep the latest few.
+      if (entry.agents.length >= MAX_AGENTS_PER_IP) {
+        entry.agents.shift()
+        entry.ids.shift()
+      }
+      entry.agents.push(userAgent)
+      entry.ids.push(id)
     }
     return id
   }
 }
+
+/** The visitor ids of one IP address, by user agent. */
+interface VisitorIds {
+  readonly agents: string[]
+  readonly ids: string[]
+}
+
+const MAX_AGENTS_PER_IP = 16

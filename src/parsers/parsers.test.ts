@@ -100,8 +100,16 @@ test('common format, escaped quotes, and a visitor cookie field', () => {
   assert.equal(f!.userAgent, 'UA "x"')
   const withCookie = parse({ format: 'combined', visitor_cookie: 'cf_vid' }, [
     '1.1.1.1 - - [01/Jan/2020:00:00:00 +0000] "GET /a HTTP/1.1" 200 5 "-" "UA" "sid=1; cf_vid=abc"',
+    '1.1.1.1 - - [01/Jan/2020:00:00:00 +0000] "GET /a HTTP/1.1" 200 5 "-" "UA" "cf_vid=a%20b"',
+    '1.1.1.1 - - [01/Jan/2020:00:00:00 +0000] "GET /a HTTP/1.1" 200 5 "-" "UA" "cf_vid=%zz"',
+    '1.1.1.1 - - [01/Jan/2020:00:00:00 +0000] "GET /a HTTP/1.1" 200 5 "-" "UA"',
   ])
-  assert.equal(events(withCookie[0]!)[0]!.visitor_id, 'abc')
+  // Decoded; a malformed escape kept as logged (it threw and failed the whole read before); without
+  // the cookie field, the keyed hash.
+  assert.deepEqual(
+    withCookie.map((o) => events(o)[0]!.visitor_id),
+    ['abc', 'a b', '%zz', 'v:1.1.1.1:2'],
+  )
 })
 
 test('jsonl: mapping, constants, props, explode (otto sample: 862 events)', () => {

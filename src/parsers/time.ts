@@ -1,75 +1,70 @@
 // Timestamps as log files write them: Apache's `17/May/2015:10:05:03 +0000`, ISO 8601, or epoch
 // numbers. Parsed without Date's locale-dependent guessing.
 
-const MONTHS: Readonly<Record<string, number>> = {
-  Jan: 0,
-  Feb: 1,
-  Mar: 2,
-  Apr: 3,
-  May: 4,
-  Jun: 5,
-  Jul: 6,
-  Aug: 7,
-  Sep: 8,
-  Oct: 9,
-  Nov: 10,
-  Dec: 11,
-}
-const CLF_TIME = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/
+/** Month (0-11) by its English abbreviation's three character codes packed into one number. */
+const MONTHS = new Map(
+  ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map((m, i) => [
+    monthKey(m, 0),
+    i,
+  ]),
+)
 
-/** Two ASCII digits at `i` as a number, or NaN. */
+function monthKey(s: string, i: number): number {
+  return s.charCodeAt(i) * 0x10000 + s.charCodeAt(i + 1) * 0x100 + s.charCodeAt(i + 2)
+}
+
+/** Two ASCII digits at `i` as a number, or -1. */
 function digits2(s: string, i: number): number {
   const a = s.charCodeAt(i) - 48
   const b = s.charCodeAt(i + 1) - 48
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
 }
 
-// Consecutive lines of a log mostly share their second: the last answer is kept.
-let lastClf = ''
-let lastClfTime: number | null = null
+// Consecutive lines of a log mostly share their day: the last day's start is kept.
+let lastDay = -1
+let lastDayMs = 0
+
+/**
+ * Epoch ms of the Apache/nginx `%t` time (`dd/Mon/yyyy:HH:MM:SS +hhmm`, without the brackets) that
+ * starts at `i` of `s`, or null. Read by position, without a substring: the access-log scanner calls
+ * it for every line. Out-of-range parts roll over as in Date.UTC (day 00 is the month's last day before).
+ */
+export function clfTimeAt(s: string, i: number): number | null {
+  if (
+    s.charCodeAt(i + 2) !== 47 ||
+    s.charCodeAt(i + 6) !== 47 ||
+    s.charCodeAt(i + 11) !== 58 ||
+    s.charCodeAt(i + 14) !== 58 ||
+    s.charCodeAt(i + 17) !== 58 ||
+    s.charCodeAt(i + 20) !== 32
+  )
+    return null
+  const signCode = s.charCodeAt(i + 21)
+  const sign = signCode === 45 ? -1 : signCode === 43 ? 1 : 0
+  const month = MONTHS.get(monthKey(s, i + 3))
+  const day = digits2(s, i)
+  const y1 = digits2(s, i + 7)
+  const y2 = digits2(s, i + 9)
+  const hh = digits2(s, i + 12)
+  const mm = digits2(s, i + 15)
+  const ss = digits2(s, i + 18)
+  const oh = digits2(s, i + 22)
+  const om = digits2(s, i + 24)
+  if (sign === 0 || month === undefined || (day | y1 | y2 | hh | mm | ss | oh | om) < 0) return null
+  // Date.UTC is linear in its time parts (MakeDate = day * msPerDay + time), so the day's start plus
+  // the seconds of the day equals the whole call.
+  const year = y1 * 100 + y2
+  const dayKey = (year * 16 + month) * 128 + day
+  if (dayKey !== lastDay) {
+    lastDayMs = Date.UTC(year, month, day)
+    lastDay = dayKey
+  }
+  return lastDayMs + ((hh * 60 + mm) * 60 + ss) * 1000 - sign * (oh * 60 + om) * 60_000
+}
 
 /** Epoch ms of an Apache/nginx `%t` time (without the brackets), or null. */
 export function parseClfTime(s: string): number | null {
-  if (s === lastClf) return lastClfTime
-  const t = parseClfTimeUncached(s)
-  lastClf = s
-  lastClfTime = t
-  return t
-}
-
-function parseClfTimeUncached(s: string): number | null {
-  // The fixed layout `dd/Mon/yyyy:HH:MM:SS +hhmm` is read by position; anything else by the pattern.
-  if (s.length === 26 && s[2] === '/' && s[6] === '/' && s[11] === ':' && s[14] === ':' && s[17] === ':') {
-    const month = MONTHS[s.slice(3, 6)]
-    const year = digits2(s, 7) * 100 + digits2(s, 9)
-    const sign = s[21] === '-' ? -1 : s[21] === '+' ? 1 : 0
-    const parts = [
-      digits2(s, 0),
-      digits2(s, 12),
-      digits2(s, 15),
-      digits2(s, 18),
-      digits2(s, 22),
-      digits2(s, 24),
-    ]
-    if (
-      month !== undefined &&
-      s[20] === ' ' &&
-      sign !== 0 &&
-      !Number.isNaN(year) &&
-      parts.every((n) => !Number.isNaN(n)) &&
-      /^[A-Z][a-z]{2}$/.test(s.slice(3, 6))
-    ) {
-      const [day, hh, mm, ss, oh, om] = parts as [number, number, number, number, number, number]
-      return Date.UTC(year, month, day, hh, mm, ss) - sign * (oh * 60 + om) * 60_000
-    }
-  }
-  const m = CLF_TIME.exec(s)
-  if (!m) return null
-  const month = MONTHS[m[2]!]
-  if (month === undefined) return null
-  const local = Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]))
-  const offsetMin = (Number(m[8]) * 60 + Number(m[9])) * (m[7] === '-' ? -1 : 1)
-  return local - offsetMin * 60_000
+  return s.length === 26 ? clfTimeAt(s, 0) : null
 }
 
 /**
