@@ -7,15 +7,33 @@ export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
-  headers: Record<string, string> = {},
+  headers: Readonly<Record<string, string>> = {},
 ): void {
-  const data = JSON.stringify(body)
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(data),
-    ...headers,
-  })
-  res.end(data)
+  sendJsonText(res, status, JSON.stringify(body), headers)
+}
+
+/** Sends JSON that is already text (an answer built ahead of time) with a status. */
+export function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  // Headers as a flat array: no merged object per response, and set in one call.
+  const flat = [
+    'content-type',
+    'application/json; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(text)),
+  ]
+  for (const k in headers) {
+    // A caller's own content type or length replaces ours, as it did in a merged header object.
+    if (k === 'content-type') flat[1] = headers[k]!
+    else if (k === 'content-length') flat[3] = headers[k]!
+    else flat.push(k, headers[k]!)
+  }
+  res.writeHead(status, flat)
+  res.end(text)
 }
 
 /** Sends any error as `{code, message}` with the status `toHttpError` gives; returns that status and code. */

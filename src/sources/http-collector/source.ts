@@ -5,14 +5,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path'
 import type { BuildContext, EventWriter, Source } from '../../core/component.ts'
 import { ConfigError, RequestError } from '../../core/errors.ts'
-import type { ClickEvent } from '../../core/event.ts'
+import type { ClickEvent, DeadLetter } from '../../core/event.ts'
 import { closeServer, InFlight, listen, listenerUrl } from '../../http/listen.ts'
 import { sendError, sendJson } from '../../http/respond.ts'
 import { clientIpResolver } from './client-ip.ts'
 import type { HttpCollectorConfig } from './config.ts'
 import { RateLimiter } from './rate-limit.ts'
-import type { CollectorRoute, Intake, RequestInfo } from './route.ts'
+import type { CollectorRoute, Intake, Rejection, RequestInfo } from './route.ts'
 import { CookielessIds } from './visitor-id.ts'
+
+/** CORS headers of one answer. */
+type Cors = Readonly<Record<string, string>>
+/** The answer to a request without an Origin (servers, same-origin pages): no CORS headers. */
+const NO_CORS: Cors = Object.freeze({})
 
 /** The running http_collector. */
 export class HttpCollector implements Source {
@@ -106,12 +111,12 @@ export class HttpCollector implements Source {
     return this.#stopped
   }
 
-  #cors(req: IncomingMessage): Record<string, string> {
+  #cors(req: IncomingMessage): Cors {
     const origin = req.headers.origin
-    if (!origin) return {}
+    if (!origin) return NO_CORS
     const allowed = this.#cfg.cors_origins
     // Credentials (the tag's cookies) need the origin echoed, never `*`.
-    if (!allowed.includes('*') && !allowed.includes(origin)) return {}
+    if (!allowed.includes('*') && !allowed.includes(origin)) return NO_CORS
     return {
       'access-control-allow-origin': origin,
       'access-control-allow-credentials': 'true',
@@ -201,13 +206,13 @@ export class HttpCollector implements Source {
       route
         .accept(req, info)
         .then((intake) => this.#store(intake, info, res, cors))
-        .catch((err) => this.#refuse(req, res, err, cors))
+        .catch((err: unknown) => this.#refuse(req, res, err, cors))
     } catch (err) {
       this.#refuse(req, res, err, cors)
     }
   }
 
-  #refuse(req: IncomingMessage, res: ServerResponse, err: unknown, cors: Record<string, string>): void {
+  #refuse(req: IncomingMessage, res: ServerResponse, err: unknown, cors: Cors): void {
     // Leave nothing unread on the connection; a refused body is drained, not parsed.
     if (!req.complete) req.resume()
     const { code, status } = sendError(res, err, cors)
@@ -216,38 +221,43 @@ export class HttpCollector implements Source {
     if (status >= 500) this.#ctx.log.warn({ err, code }, 'collect request failed')
   }
 
-  async #store(
-    intake: Intake,
-    info: RequestInfo,
-    res: ServerResponse,
-    cors: Record<string, string>,
-  ): Promise<void> {
-    const { events, rejected } = intake
-    this.#ctx.metrics.received(events.length + rejected.length)
+  /**
+   * Appends the intake's events and dead letters and answers once both are durable. Not an async
+   * function: its suspended frame would keep every parsed event reachable while the log syncs (and
+   * each garbage collection in that time would copy them); the continuation keeps only counts.
+   */
+  #store(intake: Intake, info: RequestInfo, res: ServerResponse, cors: Cors): Promise<void> {
+    const { events, rejected, reply } = intake
+    const accepted = events.length
+    this.#ctx.metrics.received(accepted + rejected.length)
     if (this.#ids) for (const e of events) this.#deriveVisitor(e, info)
-    this.#pendingEvents += events.length
-    try {
-      // Both appends must be durable before we answer: accepted events and the dead letters.
-      await Promise.all([
-        events.length === 0 ? undefined : this.#out!.write(events),
-        rejected.length === 0
-          ? undefined
-          : this.#out!.deadLetter(
-              rejected.map((r) => ({
-                component_id: this.#ctx.id,
-                reason: r.code,
-                message: r.message,
-                received_at: info.receivedAt,
-                payload: r.payload,
-              })),
-            ),
-      ])
-    } finally {
-      this.#pendingEvents -= events.length
-    }
-    this.#ctx.metrics.sent(events.length)
-    for (const r of rejected) this.#ctx.metrics.discarded(r.code)
-    intake.reply(res, cors)
+    // Both appends must be durable before we answer: accepted events and the dead letters.
+    const writes: Promise<void>[] = []
+    if (accepted > 0) writes.push(this.#out!.write(events))
+    if (rejected.length > 0) writes.push(this.#out!.deadLetter(this.#deadLetters(rejected, info)))
+    this.#pendingEvents += accepted
+    return (writes.length === 1 ? writes[0]! : Promise.all(writes)).then(
+      () => {
+        this.#pendingEvents -= accepted
+        this.#ctx.metrics.sent(accepted)
+        for (const r of rejected) this.#ctx.metrics.discarded(r.code)
+        reply(res, cors)
+      },
+      (err: unknown) => {
+        this.#pendingEvents -= accepted
+        throw err
+      },
+    )
+  }
+
+  #deadLetters(rejected: readonly Rejection[], info: RequestInfo): DeadLetter[] {
+    return rejected.map((r) => ({
+      component_id: this.#ctx.id,
+      reason: r.code,
+      message: r.message,
+      received_at: info.receivedAt,
+      payload: r.payload,
+    }))
   }
 
   #deriveVisitor(e: ClickEvent, info: RequestInfo): void {

@@ -2,7 +2,7 @@
 
 import { RequestError } from '../../../core/errors.ts'
 import { mediaType, parseJson, readBody } from '../../../http/read-body.ts'
-import { sendJson } from '../../../http/respond.ts'
+import { sendJsonText } from '../../../http/respond.ts'
 import type { HttpCollectorConfig } from '../config.ts'
 import type { CollectorRoute } from '../route.ts'
 import { parseCollectBody } from './collect-request.ts'
@@ -36,20 +36,15 @@ export function collectRoute(cfg: HttpCollectorConfig): CollectorRoute {
         maxEventBytes: cfg.max_event_bytes,
         maxEvents: cfg.max_events_per_request,
       })
-      return {
-        events,
-        rejected,
-        reply: (res, cors) =>
-          sendJson(
-            res,
-            200,
-            {
+      // The answer is built now, so that nothing of the events stays reachable while the log syncs.
+      const answer =
+        rejected.length === 0
+          ? `{"accepted":${events.length},"rejected":[]}`
+          : JSON.stringify({
               accepted: events.length,
               rejected: rejected.map(({ index, code, message }) => ({ index, code, message })),
-            },
-            cors,
-          ),
-      }
+            })
+      return { events, rejected, reply: (res, cors) => sendJsonText(res, 200, answer, cors) }
     },
   }
 }
