@@ -1,6 +1,7 @@
 // The messages that carry EventLog calls between threads: the log lives with the writer (the thread
 // that runs the sources), consumers in another thread call it through a MessagePort.
 import { ClickflowError, OffsetOutOfRangeError, TransportError } from '../../core/errors.ts'
+import type { LogRecord } from '../log.ts'
 
 /** EventLog methods callable across threads (close stays with the owner). */
 export const LOG_METHODS = [
@@ -16,8 +17,22 @@ export const LOG_METHODS = [
   'waitForData',
 ] as const
 
-/** One of {@link LOG_METHODS}. */
-export type LogMethod = (typeof LOG_METHODS)[number]
+/** One of {@link LOG_METHODS}, or `readBatches` (see {@link BatchReadable}). */
+export type LogMethod = (typeof LOG_METHODS)[number] | 'readBatches'
+
+/**
+ * A log that can hand out the record batches behind a read as bytes (the segment log can). Across
+ * threads this replaces `read`: one buffer moves (transferred, not copied) instead of a structured
+ * clone of every record object, and the records are decoded in the thread that uses them.
+ */
+export interface BatchReadable {
+  readBatches(topic: string, partition: number, offset: number, max: number): Promise<Buffer[]>
+}
+
+/** The answer to `readBatches`: batch bytes, or records when the owner's log cannot give bytes. */
+export type BatchesAnswer =
+  | { readonly kind: 'batches'; readonly chunks: readonly Uint8Array[] }
+  | { readonly kind: 'records'; readonly records: readonly LogRecord[] }
 
 /** A call. */
 export interface LogRequest {

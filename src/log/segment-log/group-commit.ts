@@ -13,12 +13,29 @@ import type { Logger } from '../../telemetry/logger.ts'
 import type { Partition, PreparedWrite } from './partition.ts'
 import type { PreparedRecord } from './record-batch.ts'
 
-/** One append waiting for a cycle: its records by partition and its promise's settlers. */
-interface PendingAppend {
-  readonly parts: ReadonlyMap<Partition, readonly PreparedRecord[]>
+/** Where an acknowledged append is counted: its topic's metrics. */
+export interface AppendMeter {
+  /** One append's time from request to acknowledgement. */
+  observeLatency(seconds: number): void
+  /** Records and payload bytes acknowledged, summed over a cycle's appends. */
+  countAppended(records: number, bytes: number): void
+}
+
+/**
+ * One append waiting for a cycle: its records, all in `partition` (the common case: one record), or
+ * split by partition in `parts`; and its promise's settlers.
+ */
+export interface PendingAppend {
+  readonly partition: Partition | null
+  readonly records: readonly PreparedRecord[]
+  readonly parts: ReadonlyMap<Partition, readonly PreparedRecord[]> | null
+  readonly count: number
   readonly bytes: number
-  readonly resolve: () => void
-  readonly reject: (err: Error) => void
+  readonly meter: AppendMeter | null
+  /** performance.now() when the append was requested. */
+  readonly started: number
+  resolve: () => void
+  reject: (err: Error) => void
 }
 
 /** Group-commit settings and hooks. */
@@ -63,11 +80,16 @@ export class GroupCommit {
     this.#o = options
   }
 
-  /** Queues records (already split by partition); resolves once they are durable. */
-  submit(parts: ReadonlyMap<Partition, readonly PreparedRecord[]>, bytes: number): Promise<void> {
+  /**
+   * Queues an append (records already split by partition; `resolve` and `reject` are filled in
+   * here); resolves once its records are durable.
+   */
+  submit(append: PendingAppend): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ parts, bytes, resolve, reject })
-      this.#queuedBytes += bytes
+      append.resolve = resolve
+      append.reject = reject
+      this.#queue.push(append)
+      this.#queuedBytes += append.bytes
       this.#kick()
     })
   }
@@ -120,27 +142,27 @@ export class GroupCommit {
 
   async #cycle(cycle: Cycle, previous: Promise<boolean>): Promise<boolean> {
     const epoch = this.#epoch
-    const taken: PendingAppend[] = []
+    // Whole appends, oldest first, up to max_batch_bytes (at least one).
+    const queue = this.#queue
+    let n = 0
     let bytes = 0
-    while (
-      this.#queue.length > 0 &&
-      (taken.length === 0 || bytes + this.#queue[0]!.bytes <= this.#o.maxBatchBytes)
-    ) {
-      const a = this.#queue.shift()!
-      taken.push(a)
-      bytes += a.bytes
-    }
+    while (n < queue.length && (n === 0 || bytes + queue[n]!.bytes <= this.#o.maxBatchBytes))
+      bytes += queue[n++]!.bytes
+    const taken = n === queue.length ? queue : queue.slice(0, n)
+    this.#queue = n === queue.length ? [] : queue.slice(n)
     this.#queuedBytes -= bytes
     const merged = new Map<Partition, PreparedRecord[]>()
-    for (const a of taken) {
-      for (const [p, records] of a.parts) {
-        let list = merged.get(p)
-        if (!list) {
-          list = []
-          merged.set(p, list)
-        }
-        for (const r of records) list.push(r)
+    const add = (p: Partition, records: readonly PreparedRecord[]) => {
+      let list = merged.get(p)
+      if (!list) {
+        list = []
+        merged.set(p, list)
       }
+      for (const r of records) list.push(r)
+    }
+    for (const a of taken) {
+      if (a.partition !== null) add(a.partition, a.records)
+      else if (a.parts !== null) for (const [p, records] of a.parts) add(p, records)
     }
     const partitions = [...merged.keys()]
     const writes: PreparedWrite[] = []
@@ -202,7 +224,24 @@ export class GroupCommit {
       written += w.batch.length
     }
     this.#o.onCommitted(partitions, written)
-    for (const a of taken) a.resolve()
+    // Metrics here, once per cycle where they can be summed, rather than in every appender.
+    const now = performance.now()
+    let meter: AppendMeter | null = null
+    let records = 0
+    let payload = 0
+    for (const a of taken) {
+      if (a.meter !== meter) {
+        meter?.countAppended(records, payload)
+        meter = a.meter
+        records = 0
+        payload = 0
+      }
+      records += a.count
+      payload += a.bytes
+      a.meter?.observeLatency((now - a.started) / 1000)
+      a.resolve()
+    }
+    meter?.countAppended(records, payload)
     return true
   }
 }

@@ -46,19 +46,7 @@ async function readSegment(
   max: number,
   out: LogRecord[],
 ): Promise<number> {
-  let position = seg.offsetIndex.lookup(from)
-  const c = p.cursor
-  if (c.segment === seg && c.baseOffset <= from && c.position > position) position = c.position
-  const batches: ScannedBatch[] = []
-  let count = 0
-  const chunkBytes = Math.min(4 << 20, Math.max(64 << 10, max * 1024))
-  await scanBatches(seg.file, position, seg.size, { verifyCrc: false, chunkBytes }, (b) => {
-    const last = b.header.baseOffset + b.header.lastOffsetDelta
-    if (last < from) return true
-    batches.push(b)
-    count += last - Math.max(from, b.header.baseOffset) + 1
-    return count < max
-  })
+  const batches = await scanFrom(p, seg, from, max)
   let added = 0
   let next = from
   for (const b of batches) {
@@ -79,6 +67,72 @@ async function readSegment(
     }
   }
   return added
+}
+
+/**
+ * The batches holding `p`'s records from `offset` on (at least `max` of them, or all there are), as
+ * file bytes: each buffer is a run of whole batches (the first may start before `offset`), a view
+ * into a read buffer that nothing else refers to. A consumer in another thread takes these instead
+ * of decoded records (see src/log/remote): records are made once, in the thread that uses them.
+ */
+export async function readBatchBytes(p: Partition, offset: number, max: number): Promise<Buffer[]> {
+  if (offset < p.startOffset || offset > p.endOffset)
+    throw new OffsetOutOfRangeError(p.topic, p.id, offset, p.startOffset, p.endOffset)
+  const out: Buffer[] = []
+  let count = 0
+  let next = offset
+  while (count < max && next < p.endOffset) {
+    const i = segmentIndex(p.segments, next)
+    const seg = p.segments[i]
+    if (!seg) break
+    if (next >= seg.nextOffset) {
+      const after = p.segments[i + 1]
+      if (!after) break
+      next = after.baseOffset
+      continue
+    }
+    const from = next
+    const batches = await seg.reading(() => scanFrom(p, seg, from, max - count))
+    if (batches.length === 0) break
+    for (const b of batches)
+      count += b.header.baseOffset + b.header.lastOffsetDelta - Math.max(from, b.header.baseOffset) + 1
+    const last = batches[batches.length - 1]!
+    next = last.header.baseOffset + last.header.lastOffsetDelta + 1
+    // The consumer may stop inside the last batch: the next read starts its scan there.
+    p.cursor.segment = seg
+    p.cursor.position = last.position
+    p.cursor.baseOffset = last.header.baseOffset
+    // Runs of batches that lie next to each other in one read buffer go out as one buffer.
+    let run: { buf: Buffer; start: number; end: number } | null = null
+    for (const b of batches) {
+      if (run && run.buf === b.buf && run.end === b.at) run.end += b.header.size
+      else {
+        if (run) out.push(run.buf.subarray(run.start, run.end))
+        run = { buf: b.buf, start: b.at, end: b.at + b.header.size }
+      }
+    }
+    if (run) out.push(run.buf.subarray(run.start, run.end))
+  }
+  return out
+}
+
+/** The batches of `seg` from the one holding `from` on, until they hold `max` records at `from` or after. */
+async function scanFrom(p: Partition, seg: Segment, from: number, max: number): Promise<ScannedBatch[]> {
+  let position = seg.offsetIndex.lookup(from)
+  const c = p.cursor
+  if (c.segment === seg && c.baseOffset <= from && c.position > position) position = c.position
+  const mean = seg.records > 0 ? seg.size / seg.records : 1024
+  const chunkBytes = Math.min(16 << 20, Math.max(64 << 10, Math.ceil(max * mean * 1.1) + (16 << 10)))
+  const batches: ScannedBatch[] = []
+  let count = 0
+  await scanBatches(seg.file, position, seg.size, { verifyCrc: false, chunkBytes }, (b) => {
+    const last = b.header.baseOffset + b.header.lastOffsetDelta
+    if (last < from) return true
+    batches.push(b)
+    count += last - Math.max(from, b.header.baseOffset) + 1
+    return count < max
+  })
+  return batches
 }
 
 /** Index of the last segment whose base offset is <= `offset` (-1 if none). */

@@ -7,7 +7,7 @@ import type { Logger } from '../../telemetry/logger.ts'
 import type { LogRecord } from '../log.ts'
 import type { CompressionName } from './compression.ts'
 import { type LogFs, writeFully } from './fs-facade.ts'
-import { type ReadCursor, readRecords, timestampToOffset } from './partition-read.ts'
+import { type ReadCursor, readBatchBytes, readRecords, timestampToOffset } from './partition-read.ts'
 import { type BatchHeader, encodeBatch, type PreparedRecord, readBatchHeader } from './record-batch.ts'
 import { openSegments } from './recovery.ts'
 import { Segment, segmentName } from './segment.ts'
@@ -52,6 +52,16 @@ export class Partition {
   #idle: Promise<void> = Promise.resolve()
   #settleIdle: () => void = () => undefined
   readonly cursor: ReadCursor = { segment: null, position: 0, baseOffset: 0 }
+  /**
+   * Where uncompressed batches are encoded, reused cycle after cycle: a fresh buffer of a cycle's
+   * size per write cost page faults and GC. Safe because a cycle encodes only after every write of
+   * the cycle before it has landed, and nothing reads a batch's bytes once written.
+   */
+  #scratch: Buffer = Buffer.alloc(0)
+  readonly #scratchFor = (size: number): Buffer => {
+    if (this.#scratch.length < size) this.#scratch = Buffer.allocUnsafe(Math.max(size, 64 << 10))
+    return this.#scratch.subarray(0, size)
+  }
 
   private constructor(topic: string, id: number, dir: string, segments: Segment[], o: PartitionOptions) {
     this.topic = topic
@@ -106,7 +116,7 @@ export class Partition {
       await this.#active.file.truncate(this.#active.size)
       this.#dirtyTail = false
     }
-    let batch = await encodeBatch(this.#nextOffset(), records, this.#o.compression)
+    let batch = await encodeBatch(this.#nextOffset(), records, this.#o.compression, this.#scratchFor)
     const full = this.#nextPosition() + batch.length > this.#o.segmentBytes
     const old = this.#o.now() - this.#active.openedAt >= this.#o.segmentMs
     if (this.#nextPosition() > 0 && (full || old)) {
@@ -114,7 +124,7 @@ export class Partition {
         // The batch in flight must be tracked in the sealed segment's indexes before it rolls; if it
         // fails, the offsets move back, so encode again from where the partition then ends.
         await this.#idle
-        batch = await encodeBatch(this.#nextOffset(), records, this.#o.compression)
+        batch = await encodeBatch(this.#nextOffset(), records, this.#o.compression, this.#scratchFor)
       }
       if (this.#active.size > 0) await this.#roll()
     }
@@ -200,6 +210,11 @@ export class Partition {
   /** Up to `max` durable records from `offset` (which must lie in [startOffset, endOffset]). */
   read(offset: number, max: number): Promise<LogRecord[]> {
     return readRecords(this, offset, max)
+  }
+
+  /** The batches holding up to `max` records from `offset`, as bytes (see `readBatchBytes`). */
+  readBatches(offset: number, max: number): Promise<Buffer[]> {
+    return readBatchBytes(this, offset, max)
   }
 
   /** The first offset whose record has timestamp >= `timestamp`, or the end offset if none. */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { test } from 'node:test'
-import { murmur2, Partitioner } from './partitioner.ts'
+import { isAscii, murmur2, murmur2Ascii, Partitioner } from './partitioner.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -18,10 +18,13 @@ test('murmur2 and the partition choice match kafkajs DefaultPartitioner', () => 
   for (const key of keys) {
     const bytes = Buffer.from(key, 'utf8')
     assert.equal(murmur2(bytes), kafkajsMurmur2(bytes), `murmur2(${key})`)
+    assert.equal(isAscii(key), bytes.length === key.length, `isAscii(${key})`)
+    if (isAscii(key)) assert.equal(murmur2Ascii(key), kafkajsMurmur2(bytes), `murmur2Ascii(${key})`)
     for (const count of [1, 2, 3, 8, 12]) {
       const partitionMetadata = Array.from({ length: count }, (_, id) => ({ partitionId: id, leader: 0 }))
       const expected = theirs({ topic: 't', partitionMetadata, message: { key: bytes, value: null } })
       assert.equal(ours.partition(bytes, count), expected, `${key} over ${count}`)
+      if (isAscii(key)) assert.equal(ours.partition(key, count), expected, `${key} (string) over ${count}`)
     }
   }
   // Known value from Kafka's own tests: Utils.murmur2("21".getBytes()) == -973932308.

@@ -31,12 +31,51 @@ export function murmur2(data: Uint8Array): number {
   return h | 0
 }
 
+/** True when every character of `s` is ASCII, so its UTF-8 bytes are its char codes. */
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false
+  return true
+}
+
+/**
+ * {@link murmur2} of an ASCII-only string's bytes, read from its char codes: the common key (a
+ * visitor id) is hashed without first being copied into a Buffer.
+ */
+export function murmur2Ascii(s: string): number {
+  const length = s.length
+  let h = (SEED ^ length) | 0
+  const whole = length & ~3
+  for (let i = 0; i < whole; i += 4) {
+    let k =
+      s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)
+    k = Math.imul(k, M)
+    k ^= k >>> 24
+    k = Math.imul(k, M)
+    h = Math.imul(h, M) ^ k
+  }
+  const rest = length & 3
+  if (rest === 3) h ^= s.charCodeAt(whole + 2) << 16
+  if (rest >= 2) h ^= s.charCodeAt(whole + 1) << 8
+  if (rest >= 1) {
+    h ^= s.charCodeAt(whole)
+    h = Math.imul(h, M)
+  }
+  h ^= h >>> 13
+  h = Math.imul(h, M)
+  h ^= h >>> 15
+  return h | 0
+}
+
 /** Picks partitions the way Kafka's default partitioner does. */
 export class Partitioner {
   #counter = Math.floor(Math.random() * 0x7fffffff)
 
-  /** The partition for a record with this key (UTF-8 bytes) among `count` partitions. */
-  partition(key: Uint8Array | null, count: number): number {
+  /**
+   * The partition for a record with this key among `count` partitions. A string key must be
+   * ASCII-only (see {@link isAscii}); any other key is given as its UTF-8 bytes.
+   */
+  partition(key: Uint8Array | string | null, count: number): number {
+    if (typeof key === 'string') return (murmur2Ascii(key) & 0x7fffffff) % count
     if (key !== null) return (murmur2(key) & 0x7fffffff) % count
     this.#counter = (this.#counter + 1) & 0x7fffffff
     return this.#counter % count

@@ -52,6 +52,9 @@ describe('record batch v2', () => {
 
   test('header bytes match the Kafka message format field by field', async () => {
     const one = await encodeBatch(42, [{ key: Buffer.from('k'), value: Buffer.from('v'), timestamp: T0 }])
+    const asString = await encodeBatch(42, [{ key: 'k', value: Buffer.from('v'), timestamp: T0 }])
+    // An ASCII key may stay a string (the append path's fast case): the same bytes as a Buffer key.
+    assert.deepEqual(asString, one, 'an ASCII string key encodes exactly like its bytes')
     assert.equal(one.readBigInt64BE(0), 42n, 'baseOffset')
     assert.equal(one.readInt32BE(8), one.length - 12, 'batchLength counts the bytes after itself')
     assert.equal(one.readInt32BE(12), 0, 'partitionLeaderEpoch')

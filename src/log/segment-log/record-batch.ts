@@ -20,9 +20,12 @@ const ATTRIBUTES_AT = 21
 /** Largest batch we accept when reading; a bigger length field means corruption. */
 export const MAX_BATCH_BYTES = 256 * 1024 * 1024
 
-/** A record ready to be written: key as UTF-8 bytes (the partitioner hashed the same bytes). */
+/**
+ * A record ready to be written. The key is its UTF-8 bytes, or a string when it is ASCII-only (one
+ * byte per character: the common visitor id is then written without a Buffer of its own per record).
+ */
 export interface PreparedRecord {
-  readonly key: Buffer | null
+  readonly key: Buffer | string | null
   readonly value: Buffer
   readonly timestamp: number
 }
@@ -47,11 +50,15 @@ export type HeaderResult =
   | { readonly kind: 'incomplete'; readonly need: number }
   | { readonly kind: 'corrupt'; readonly reason: 'bad_length' | 'bad_magic' | 'bad_header' }
 
-/** Encodes records into one batch whose first record gets offset `baseOffset`. */
+/**
+ * Encodes records into one batch whose first record gets offset `baseOffset`. An uncompressed batch
+ * is built in `scratch(size)` when given (a buffer the caller reuses once the batch is written).
+ */
 export async function encodeBatch(
   baseOffset: number,
   records: readonly PreparedRecord[],
   compression: CompressionName = 'none',
+  scratch?: (size: number) => Buffer,
 ): Promise<Buffer> {
   if (records.length === 0) throw new RangeError('a record batch needs at least one record')
   const baseTimestamp = Math.trunc(records[0]!.timestamp)
@@ -62,7 +69,7 @@ export async function encodeBatch(
     const r = records[i]!
     const ts = Math.trunc(r.timestamp)
     if (ts > maxTimestamp) maxTimestamp = ts
-    const keyLength = r.key === null ? -1 : r.key.length
+    const keyLength = r.key === null ? -1 : r.key.length // a string key is ASCII: chars = bytes
     const body =
       1 +
       varintSize(ts - baseTimestamp) +
@@ -77,7 +84,10 @@ export async function encodeBatch(
   }
   const plain = compression === 'none'
   // Uncompressed records go straight into the batch buffer; compressed ones into a scratch buffer.
-  const out = Buffer.allocUnsafe(plain ? BATCH_HEADER_BYTES + recordsBytes : recordsBytes)
+  const out =
+    plain && scratch
+      ? scratch(BATCH_HEADER_BYTES + recordsBytes)
+      : Buffer.allocUnsafe(plain ? BATCH_HEADER_BYTES + recordsBytes : recordsBytes)
   let at = plain ? BATCH_HEADER_BYTES : 0
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!
@@ -85,10 +95,14 @@ export async function encodeBatch(
     out[at++] = 0
     at = writeVarint(out, Math.trunc(r.timestamp) - baseTimestamp, at)
     at = writeVarint(out, i, at)
-    if (r.key === null) at = writeVarint(out, -1, at)
-    else {
-      at = writeVarint(out, r.key.length, at)
-      at += r.key.copy(out, at)
+    const key = r.key
+    if (key === null) at = writeVarint(out, -1, at)
+    else if (typeof key === 'string') {
+      at = writeVarint(out, key.length, at)
+      for (let c = 0; c < key.length; c++) out[at++] = key.charCodeAt(c)
+    } else {
+      at = writeVarint(out, key.length, at)
+      at += key.copy(out, at)
     }
     at = writeVarint(out, r.value.length, at)
     at += r.value.copy(out, at)
@@ -181,10 +195,12 @@ export function decodeRecords(
   out: LogRecord[],
 ): number {
   const r = new VarintReader(section)
+  const fast = section as Buffer & Utf8Slicer
   let added = 0
   for (let i = 0; i < h.recordCount && added < max; i++) {
     const length = r.varint()
     const end = r.pos + length
+    if (end > section.length) throw new RangeError('record runs past the end of its batch')
     r.pos++ // record attributes: unused by Kafka so far
     const timestamp = h.baseTimestamp + r.varint()
     const offset = h.baseOffset + r.varint()
@@ -195,16 +211,56 @@ export function decodeRecords(
     const keyLength = r.varint()
     let key: string | null = null
     if (keyLength >= 0) {
-      key = section.toString('utf8', r.pos, r.pos + keyLength)
+      if (r.pos + keyLength > end) throw new RangeError('record key runs past the end of its record')
+      key = fast.utf8Slice(r.pos, r.pos + keyLength)
       r.pos += keyLength
     }
     const valueLength = r.varint()
+    if (r.pos + valueLength > end) throw new RangeError('record value runs past the end of its record')
     // A null value (a Kafka tombstone) reads as empty: our records always carry one.
     const value = valueLength < 0 ? Buffer.alloc(0) : section.subarray(r.pos, r.pos + valueLength)
-    if (end > section.length) throw new RangeError('record runs past the end of its batch')
     r.pos = end // headers, if a Kafka client wrote any, are skipped
     out.push({ partition, offset, timestamp, key, value })
     added++
   }
   return added
+}
+
+/**
+ * The records from offset `from` on, at most `max`, of runs of whole batches (what
+ * `readBatchBytes` returns, after a trip to another thread). Throws on bytes that are not batches.
+ */
+export async function decodeBatchBytes(
+  chunks: readonly Uint8Array[],
+  partition: number,
+  from: number,
+  max: number,
+): Promise<LogRecord[]> {
+  const out: LogRecord[] = []
+  for (const chunk of chunks) {
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    for (let at = 0; at < buf.length && out.length < max; ) {
+      const r = readBatchHeader(buf, at)
+      if (r.kind !== 'ok') throw new RangeError(`not a whole record batch at byte ${at} (${r.kind})`)
+      const section = recordsSection(buf, at, r.header)
+      decodeRecords(
+        section instanceof Promise ? await section : section,
+        r.header,
+        partition,
+        from,
+        max - out.length,
+        out,
+      )
+      at += r.header.size
+    }
+  }
+  return out
+}
+
+/**
+ * Buffer's own UTF-8 decoder without toString's argument handling (a measurable share of a read:
+ * one key per record); the bounds are checked by the caller.
+ */
+interface Utf8Slicer {
+  utf8Slice(start: number, end: number): string
 }

@@ -10,7 +10,7 @@ import { type LogFs, nodeFs } from './fs-facade.ts'
 import { GroupCommit } from './group-commit.ts'
 import { listTopics, TOPIC_NAME } from './layout.ts'
 import type { Partition } from './partition.ts'
-import { Partitioner } from './partitioner.ts'
+import { isAscii, Partitioner } from './partitioner.ts'
 import type { PreparedRecord } from './record-batch.ts'
 import { applyRetention } from './retention.ts'
 import { openTopic, type Topic, topicLag } from './topic.ts'
@@ -132,30 +132,83 @@ export class SegmentLog implements EventLog {
     return (await this.#topic(topic)).partitions.length
   }
 
-  async append(topic: string, records: readonly AppendRecord[]): Promise<void> {
-    if (records.length === 0) return
-    const t = (!this.#closed && this.#open.get(topic)) || (await this.#topic(topic))
-    const parts = new Map<Partition, PreparedRecord[]>()
+  append(topic: string, records: readonly AppendRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve()
+    // Synchronous for an open topic: one promise per append, the group commit's own.
+    const t = this.#closed ? undefined : this.#open.get(topic)
+    if (t) {
+      try {
+        return this.#submit(t, records)
+      } catch (err) {
+        return Promise.reject(err) // a malformed record fails the append, as in an async function
+      }
+    }
+    return this.#topic(topic).then((opened) => this.#submit(opened, records))
+  }
+
+  #submit(t: Topic, records: readonly AppendRecord[]): Promise<void> {
+    const started = performance.now()
+    const count = t.partitions.length
+    let first: Partition | null = null
+    let firstRecords: PreparedRecord[] = []
+    let parts: Map<Partition, PreparedRecord[]> | null = null
     let bytes = 0
     for (const r of records) {
-      const key = r.key === null ? null : Buffer.from(r.key, 'utf8')
-      const p = t.partitions[this.#partitioner.partition(key, t.partitions.length)]!
+      // An ASCII key (a visitor id) is hashed and later written from the string itself, so the
+      // record goes on as it came; any other key is turned into its UTF-8 bytes once.
+      let prepared: PreparedRecord = r
+      let p: Partition
+      if (r.key === null || isAscii(r.key)) {
+        p = t.partitions[this.#partitioner.partition(r.key, count)]!
+        bytes += r.value.length + (r.key?.length ?? 0)
+      } else {
+        const key = Buffer.from(r.key, 'utf8')
+        p = t.partitions[this.#partitioner.partition(key, count)]!
+        prepared = { key, value: r.value, timestamp: r.timestamp }
+        bytes += r.value.length + key.length
+      }
+      if (first === null || first === p) {
+        first = p
+        firstRecords.push(prepared)
+        continue
+      }
+      if (parts === null) parts = new Map([[first, firstRecords]])
       let list = parts.get(p)
       if (!list) {
         list = []
         parts.set(p, list)
       }
-      list.push({ key, value: r.value, timestamp: r.timestamp })
-      bytes += r.value.length + (key?.length ?? 0)
+      list.push(prepared)
     }
-    const started = performance.now()
-    await this.#writer.submit(parts, bytes)
-    t.observeAppend((performance.now() - started) / 1000, records.length, bytes)
+    if (parts !== null) {
+      first = null
+      firstRecords = []
+    }
+    return this.#writer.submit({
+      partition: first,
+      records: firstRecords,
+      parts,
+      count: records.length,
+      bytes,
+      meter: t.meter,
+      started,
+      resolve: noop,
+      reject: noop,
+    })
   }
 
   async read(topic: string, partition: number, offset: number, max: number): Promise<LogRecord[]> {
     if (max <= 0) return []
     return (await this.#partition(topic, partition)).read(offset, max)
+  }
+
+  /**
+   * Like `read`, but the batches holding the records, as file bytes, for a reader in another thread
+   * to decode itself (`decodeBatchBytes`): cheaper than cloning decoded records across threads.
+   */
+  async readBatches(topic: string, partition: number, offset: number, max: number): Promise<Buffer[]> {
+    if (max <= 0) return []
+    return (await this.#partition(topic, partition)).readBatches(offset, max)
   }
 
   async startOffsets(topic: string): Promise<PartitionOffsets> {
@@ -247,3 +300,5 @@ export class SegmentLog implements EventLog {
     for (const t of topics) if (t.status === 'fulfilled') for (const p of t.value.partitions) await p.close()
   }
 }
+
+function noop(): void {}

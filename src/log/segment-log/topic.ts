@@ -6,6 +6,7 @@ import type { Logger } from '../../telemetry/logger.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
 import type { PartitionOffsets } from '../log.ts'
 import type { LogFs } from './fs-facade.ts'
+import type { AppendMeter } from './group-commit.ts'
 import { createTopic, groupsDir, partitionDir, readTopicMeta } from './layout.ts'
 import { OffsetStore } from './offset-store.ts'
 import { Partition, type PartitionOptions } from './partition.ts'
@@ -17,8 +18,8 @@ export interface Topic {
   readonly groups: OffsetStore
   /** Emits 'data' when appends to the topic became readable. */
   readonly events: EventEmitter
-  /** Records one acknowledged append in the metrics. */
-  readonly observeAppend: (seconds: number, records: number, bytes: number) => void
+  /** Counts acknowledged appends in the topic's metrics. */
+  readonly meter: AppendMeter
 }
 
 /** What opening a topic needs. */
@@ -56,10 +57,12 @@ export async function openTopic(name: string, s: TopicSettings): Promise<Topic> 
     partitions,
     groups: new OffsetStore(s.fs, groupsDir(s.root, name)),
     events,
-    observeAppend: (sec, n, b) => {
-      latency?.observe(sec)
-      records?.inc(n)
-      bytes?.inc(b)
+    meter: {
+      observeLatency: (sec) => latency?.observe(sec),
+      countAppended: (n, b) => {
+        records?.inc(n)
+        bytes?.inc(b)
+      },
     },
   }
 }

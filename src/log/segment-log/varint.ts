@@ -45,17 +45,32 @@ export class VarintReader {
 
   /** Reads one zigzag varint (up to 64 bits; throws on a malformed or over-long one). */
   varint(): number {
+    // Every record field is a varint, so this runs five times per record read: the one- and
+    // two-byte forms (nearly all of them) take the int32 path, never reading past the end.
     const buf = this.buf
-    let b = buf[this.pos++]
-    if (b === undefined) throw new RangeError('varint runs past the end of the buffer')
-    if (b < 0x80) return (b >>> 1) ^ -(b & 1)
+    const end = buf.length
+    let pos = this.pos
+    if (pos >= end) throw new RangeError('varint runs past the end of the buffer')
+    let b = buf[pos++]!
+    if (b < 0x80) {
+      this.pos = pos
+      return (b >>> 1) ^ -(b & 1)
+    }
+    if (pos < end && buf[pos]! < 0x80) {
+      const z = (b & 0x7f) | (buf[pos++]! << 7)
+      this.pos = pos
+      return (z >>> 1) ^ -(z & 1)
+    }
     let z = b & 0x7f
     let scale = 128
     for (let i = 1; i < 10; i++) {
-      b = buf[this.pos++]
-      if (b === undefined) throw new RangeError('varint runs past the end of the buffer')
+      if (pos >= end) throw new RangeError('varint runs past the end of the buffer')
+      b = buf[pos++]!
       z += (b & 0x7f) * scale
-      if (b < 0x80) return z % 2 === 0 ? z / 2 : -(z + 1) / 2
+      if (b < 0x80) {
+        this.pos = pos
+        return z % 2 === 0 ? z / 2 : -(z + 1) / 2
+      }
       scale *= 128
     }
     throw new RangeError('varint longer than 10 bytes')
