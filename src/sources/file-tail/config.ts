@@ -43,8 +43,18 @@ export const fileTailConfig = z.strictObject({
     .number()
     .int()
     .min(1)
-    .default(2000)
-    .describe('Most lines taken from one file per round, so one busy file cannot starve the others.'),
+    .default(10_000)
+    .describe(
+      'Most lines taken from one file per round, so one busy file cannot starve the others. Each round ends in one durable log write, so small rounds spend their time waiting for fsync.',
+    ),
+  position_interval_ms: z
+    .number()
+    .int()
+    .min(0)
+    .default(1000)
+    .describe(
+      'While lines keep coming, the position file is replaced at most this often (0: after every round); it is always written once the files are read to their end, and on stop. Lines read again after a crash are recognised by their event ids, so a longer interval costs re-reading, not duplicates.',
+    ),
   max_line_bytes: z
     .number()
     .int()

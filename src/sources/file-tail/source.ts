@@ -29,6 +29,9 @@ export class FileTail implements Source {
   #stopping = false
   /** The first scan is done: files found from now on appeared while running. */
   #scanned = false
+  /** Offsets moved since the position file was last written, and when that was. */
+  #positionsDirty = false
+  #positionsSavedAt = 0
   #wake: (() => void) | null = null
   #woken = false
   readonly #watchers: FSWatcher[] = []
@@ -76,6 +79,8 @@ export class FileTail implements Source {
     for (const w of this.#watchers) w.close()
     this.#watchers.length = 0
     await this.#loop
+    // The last rounds of a busy stretch may not have written their positions yet.
+    if (this.#positionsDirty) await this.#savePositions()
     for (const f of this.#files.values()) await f.close().catch(() => {})
     this.#files.clear()
   }
@@ -120,6 +125,8 @@ export class FileTail implements Source {
     const events: ClickEvent[] = []
     const dead: DeadLetter[] = []
     const commits: { file: TrackedFile; end: number; lines: number }[] = []
+    // Skips counted per reason for the round: one counter update each, not one per line.
+    const skipped = new Map<string, number>()
     let more = false
     let lineCount = 0
     for (const file of this.#files.values()) {
@@ -144,7 +151,7 @@ export class FileTail implements Source {
         if (line.text.length === 0) continue
         const o = file.parser.parse(line.text, ref)
         if (o.kind === 'events') events.push(...o.events)
-        else if (o.kind === 'skip') this.#ctx.metrics.discarded(o.reason)
+        else if (o.kind === 'skip') skipped.set(o.reason, (skipped.get(o.reason) ?? 0) + 1)
         else dead.push(this.#dead(o.reason, o.message, ref, line.text))
       }
       lineCount += r.lines.length
@@ -159,6 +166,7 @@ export class FileTail implements Source {
       ])
       this.#ctx.metrics.sent(events.length)
       for (const d of dead) this.#ctx.metrics.discarded(d.reason)
+      for (const [reason, n] of skipped) this.#ctx.metrics.discarded(reason, n)
       for (const c of commits) c.file.commit(c.end, c.lines)
     }
     // Files gone from their group and read to the end are closed and forgotten.
@@ -170,7 +178,16 @@ export class FileTail implements Source {
         forgot = true
       }
     }
-    if (lineCount > 0 || forgot || opened) await this.#savePositions()
+    if (lineCount > 0) this.#positionsDirty = true
+    // Writing the position file costs two fsyncs: while files keep delivering lines it is written
+    // every position_interval_ms, and at once when they are read to the end or the set of files changed.
+    if (
+      forgot ||
+      opened ||
+      (this.#positionsDirty &&
+        (!more || this.#ctx.clock.now() - this.#positionsSavedAt >= this.#cfg.position_interval_ms))
+    )
+      await this.#savePositions()
     return more
   }
 
@@ -245,5 +262,7 @@ export class FileTail implements Source {
     for (const [id, f] of this.#files) next[id] = f.position()
     this.#stored = next
     await savePositions(this.#positionFile, next)
+    this.#positionsDirty = false
+    this.#positionsSavedAt = this.#ctx.clock.now()
   }
 }

@@ -9,7 +9,8 @@ import type { FilePosition } from './positions.ts'
 
 /** Bytes of a file's beginning that identify its content beside the inode. */
 const HEAD_BYTES = 256
-const CHUNK_BYTES = 256 * 1024
+/** Most bytes read from one file in one round (unless a line allowed by max_line_bytes is longer). */
+const CHUNK_BYTES = 1024 * 1024
 
 /** The identity of a file: `device:inode`. */
 export function identityOf(st: { dev: bigint; ino: bigint }): string {
@@ -135,7 +136,10 @@ export class TrackedFile {
   async read(maxLines: number, maxLineBytes: number): Promise<ReadResult> {
     // An idle file (nothing past the offset at the last stat) costs no read and no buffer.
     if (this.#size <= this.#offset) return { lines: [], end: this.#offset, more: false }
-    const size = Math.max(CHUNK_BYTES, maxLineBytes + 2)
+    // No bigger than what the last stat saw unread (many small files, small buffers), but never
+    // smaller than a line may be when more than that is unread, so a too-long line is recognised.
+    const cap = Math.max(CHUNK_BYTES, maxLineBytes + 2)
+    const size = Math.min(cap, Math.max(this.#size - this.#offset, 1))
     const buf = Buffer.allocUnsafe(size)
     const { bytesRead } = await this.#fh.read(buf, 0, size, this.#offset)
     const { lines, consumed } = splitLines(buf.subarray(0, bytesRead), this.#offset, maxLineBytes, maxLines)
@@ -143,7 +147,9 @@ export class TrackedFile {
       const n = Math.min(consumed, HEAD_BYTES)
       this.#head = { hash: hashOf(buf.subarray(0, n)), bytes: n }
     }
-    return { lines, end: this.#offset + consumed, more: lines.length === maxLines || bytesRead === size }
+    // More is ready when a limit stopped the read, not the end of what the stat saw.
+    const more = lines.length === maxLines || (bytesRead === size && this.#offset + bytesRead < this.#size)
+    return { lines, end: this.#offset + consumed, more }
   }
 
   /** Moves the offset past `lineCount` lines ending at `end`, once they are durable. */
