@@ -20,6 +20,7 @@ export interface Verification {
   /** What the collector refused, by reason (`bad_http`: connections wrk cut mid-request when it stopped). */
   readonly discarded: Readonly<Record<string, number>>
   readonly inFlightBound: number
+  /** The longest wait, after a round of load, until the store held every acknowledged event. */
   readonly caughtUpS: number
   readonly ok: boolean
 }
@@ -30,6 +31,8 @@ export interface Diagnostics {
   readonly mainCpu: number
   /** Share of the run the event-loop thread was runnable but waited for a core (other load). */
   readonly mainWaitCpu: number
+  /** CPU wrk itself used while loading clickflow, in cores. */
+  readonly wrkCpu: number
   /** Group-commit cycles of the log (one fdatasync round each) per second, and events per cycle. */
   readonly fsyncsPerS: number
   readonly eventsPerFsync: number
@@ -44,10 +47,17 @@ export interface Outcome {
   readonly scenario: Scenario
   /** Raw write + fdatasync of 64 KB and of 1 MB in the same folder, just before clickflow's run. */
   readonly disk: { readonly smallMs: number; readonly largeMs: number }
+  /** The server's established connections counted halfway through a run (most over the rounds). */
+  readonly connections: { readonly baseline: number; readonly clickflow: number }
   readonly baseline: {
     readonly run: WrkResult
     readonly peakMb: number
-    readonly cpu: { readonly processCpu: number; readonly mainCpu: number; readonly mainWaitCpu: number }
+    readonly cpu: {
+      readonly processCpu: number
+      readonly mainCpu: number
+      readonly mainWaitCpu: number
+      readonly wrkCpu: number
+    }
   }
   readonly clickflow: {
     readonly run: WrkResult
@@ -116,6 +126,8 @@ export interface ReportOptions {
   readonly wrkVersion: string
   /** 1-minute load average when the bench started and when it ended: other work on the machine. */
   readonly loadavg: readonly [number, number]
+  /** Rounds each side's measured time was split into (interleaved B C C B ...). */
+  readonly rounds: number
   readonly writeDocs: boolean
 }
 
@@ -149,8 +161,8 @@ function findings(outcomes: readonly Outcome[]): string[] {
     out.push(
       `${x.scenario.label}: stored ${int(v.stored)} events; collector acknowledged ${int(v.serverAcked)}; wrk saw ` +
         `${int(v.ackedEvents)} acknowledged (+${int(v.stored - v.ackedEvents)} in flight when wrk stopped, bound ` +
-        `${int(v.inFlightBound)}); refused by the collector: ${refused(v.discarded)}; queryable ` +
-        `${v.caughtUpS.toFixed(1)} s after the load: ${v.ok ? 'OK' : 'MISMATCH'}`,
+        `${int(v.inFlightBound)}); refused by the collector: ${refused(v.discarded)}; all queryable at most ` +
+        `${v.caughtUpS.toFixed(1)} s after a round's load: ${v.ok ? 'OK' : 'MISMATCH'}`,
     )
   }
   const pct = (n: number) => `${Math.round(n * 100)}%`
@@ -159,7 +171,9 @@ function findings(outcomes: readonly Outcome[]): string[] {
     out.push(
       `${x.scenario.label}, where clickflow's time went: process ${pct(d.processCpu)} of a core, event-loop thread ` +
         `${pct(d.mainCpu)} busy and ${pct(d.mainWaitCpu)} waiting for a core (baseline's: ${pct(x.baseline.cpu.mainCpu)} and ` +
-        `${pct(x.baseline.cpu.mainWaitCpu)}); log: ${int(d.fsyncsPerS)} group-commit cycles/s ` +
+        `${pct(x.baseline.cpu.mainWaitCpu)}); wrk itself ${pct(d.wrkCpu)} of a core (against the baseline ` +
+        `${pct(x.baseline.cpu.wrkCpu)}); connections held mid-run: ${x.connections.clickflow} ` +
+        `(baseline ${x.connections.baseline}); log: ${int(d.fsyncsPerS)} group-commit cycles/s ` +
         `of ${int(d.eventsPerFsync)} events, fdatasync ${d.fsyncMs.toFixed(2)} ms (the disk alone: 64 KB ` +
         `${x.disk.smallMs.toFixed(2)} ms, 1 MB ${x.disk.largeMs.toFixed(2)} ms), append call to ack ` +
         `${d.appendMs.toFixed(2)} ms, ${int(d.logBytesPerEvent)} log bytes per event`,
@@ -215,7 +229,7 @@ export function report(outcomes: readonly Outcome[], o: ReportOptions): number {
   const what = rev ? `clickflow ${rev}` : 'clickflow'
   const loadText =
     `${o.wrkVersion.split(' ').slice(0, 2).join(' ')}, ${o.load.threads} threads, ${o.load.connections} ` +
-    `keep-alive connections, ${o.load.durationS} s per side after a warm-up`
+    `keep-alive connections, ${o.load.durationS} s per side in ${o.rounds} interleaved rounds after a warm-up`
   process.stdout.write(
     `\nCollector bench, ${date}, ${what}\n${where}\nload: ${loadText}\n\n${consoleTable(data)}\n\n`,
   )
@@ -227,9 +241,12 @@ export function report(outcomes: readonly Outcome[], o: ReportOptions): number {
       `Latest run: ${date.slice(0, 16).replace('T', ' ')} UTC, ${what}, ${where}. Run with \`npm run bench:collect\`.`,
       '',
       `Load: ${loadText}. Baseline: a bare \`node:http\` server (\`bench/lib/baseline-server.ts\`) that reads the ` +
-        'body and answers 204, in its own process, measured just before clickflow with the same wrk settings and ' +
-        'bodies. clickflow runs as `clickflow start` (collector, log, pipeline and DuckDB in one process); its 200 ' +
-        "means the events are fsync'd in the log.",
+        'body and answers 204, in its own process, with the same wrk settings and bodies. Both servers run side by ' +
+        'side and are loaded in turn (baseline, clickflow, clickflow, baseline, ...); after each clickflow round ' +
+        "the bench waits until clickflow's pipeline has stored everything acknowledged, so no backlog competes " +
+        "with the next round. p50 is the request-weighted mean of the rounds', p99 the worst round's. clickflow " +
+        'runs as `clickflow start` (collector, log, pipeline and DuckDB ' +
+        "in one process); its 200 means the events are fsync'd in the log.",
       '',
       markdownTable(data),
       '',

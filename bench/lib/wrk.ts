@@ -26,6 +26,8 @@ export interface WrkResult {
   readonly p90Ms: number
   readonly p99Ms: number
   readonly maxMs: number
+  /** CPU seconds wrk itself used (all its threads), or NaN when /proc could not tell. */
+  readonly cpuS: number
 }
 
 /** Exits the process with install instructions when wrk is missing. */
@@ -89,7 +91,35 @@ export function runWrk(url: string, bodyFile: string, load: Load): Promise<WrkRe
         p90Ms: j.p90_us! / 1000,
         p99Ms: j.p99_us! / 1000,
         maxMs: j.max_us! / 1000,
+        // Clock ticks of 1/100 s, as Linux reports them to user space.
+        cpuS: j.cpu_ticks! >= 0 ? j.cpu_ticks! / 100 : Number.NaN,
       })
     })
   })
+}
+
+/**
+ * Several runs against one server as one result: counts and durations add up, p50 and p90 are the
+ * request-weighted means of the runs' percentiles, p99 and max the worst run's.
+ */
+export function combineRuns(runs: readonly WrkResult[]): WrkResult {
+  if (runs.length === 0) throw new Error('combineRuns needs at least one run')
+  const sum = (f: (r: WrkResult) => number) => runs.reduce((a, r) => a + f(r), 0)
+  const requests = sum((r) => r.requests)
+  const durationS = sum((r) => r.durationS)
+  const weighted = (f: (r: WrkResult) => number) =>
+    requests > 0 ? sum((r) => f(r) * r.requests) / requests : f(runs[0]!)
+  return {
+    durationS,
+    requests,
+    non2xx: sum((r) => r.non2xx),
+    socketErrors: sum((r) => r.socketErrors),
+    timeouts: sum((r) => r.timeouts),
+    rps: requests / durationS,
+    p50Ms: weighted((r) => r.p50Ms),
+    p90Ms: weighted((r) => r.p90Ms),
+    p99Ms: Math.max(...runs.map((r) => r.p99Ms)),
+    maxMs: Math.max(...runs.map((r) => r.maxMs)),
+    cpuS: sum((r) => r.cpuS),
+  }
 }
