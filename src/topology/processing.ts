@@ -11,6 +11,7 @@ import { topologicalOrder } from '../config/graph.ts'
 import type { ClickflowConfig, ResolvedComponent } from '../config/load.ts'
 import type { Clock } from '../core/clock.ts'
 import type { BuildContext, ComponentKind, Sink, Transform } from '../core/component.ts'
+import { startLateReconcilers } from '../backfill/start.ts'
 import { dashboardRoutes } from '../dashboard/routes.ts'
 import { startLakeService } from '../lake/lake-service.ts'
 import { EVENTS_TOPIC } from '../log/envelope.ts'
@@ -138,6 +139,8 @@ export async function startProcessing(
       logger: logger.child({ component: 'pipeline' }),
     })
     await pipeline.start()
+    // After the pipeline's start: the processor sink has created its tables by then.
+    cleanups.push(await startLateReconcilers(config, () => openDuckdb(), logger, metrics))
     let pipelineStopped = false
     const stopPipeline = async (drainMs: number) => {
       if (pipelineStopped) return

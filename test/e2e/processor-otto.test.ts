@@ -3,44 +3,10 @@
 // file written here in plain TypeScript (sort each visitor's events, split at 30 minutes of
 // inactivity or 24 hours from the start).
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { killAll, pollUntil, runCli, sql, sqlNumber, start, tempDir } from '../helpers/clickflow-process.ts'
+import { independentOttoSessions, OTTO, OTTO_MAPPING } from '../helpers/otto-sessions.ts'
 import { processorConfig } from '../helpers/processor-config.ts'
-
-const OTTO = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'otto_recsys_train_sample.jsonl')
-const OTTO_MAPPING = JSON.stringify({
-  explode: 'events',
-  fields: { visitor_id: 'session', event_name: 'type', event_time: 'ts' },
-  constants: { event_type: 'track' },
-})
-const GAP_MS = 30 * 60_000
-const CAP_MS = 24 * 3_600_000
-
-type Truth = [visitor: string, start: number, end: number, events: number]
-
-/** Sessions of the raw file, computed without any clickflow code. */
-function independentSessions(): Truth[] {
-  const out: Truth[] = []
-  for (const line of readFileSync(OTTO, 'utf8').split('\n')) {
-    if (line.trim() === '') continue
-    const s = JSON.parse(line) as { session: number; events: { ts: number }[] }
-    const times = s.events.map((e) => e.ts).sort((a, b) => a - b)
-    let cur: Truth | null = null
-    for (const t of times) {
-      if (cur && t - cur[2] < GAP_MS && t - cur[1] < CAP_MS) {
-        cur[2] = t
-        cur[3]++
-        continue
-      }
-      if (cur) out.push(cur)
-      cur = [String(s.session), t, t, 1]
-    }
-    if (cur) out.push(cur)
-  }
-  return out.sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1])
-}
 
 describe('processor on the OTTO sample', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -67,7 +33,7 @@ describe('processor on the OTTO sample', () => {
     ])
     assert.equal(imp.code, 0, imp.stderr)
     assert.equal(JSON.parse(imp.stdout).imported, 862)
-    const truth = independentSessions()
+    const truth = independentOttoSessions()
     assert.ok(truth.length > 20, 'the gap splits some visitors into several sessions')
     assert.ok(
       await pollUntil(

@@ -61,6 +61,14 @@ export const processorSinkConfig = z.strictObject({
     .positive()
     .default(500_000)
     .describe('Also checkpoint after this many events, which bounds what a restart reads again.'),
+  reconcile_late_interval_ms: z
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe(
+      "How often late events are folded into `sessions`: their visitors' sessions are rebuilt from the stored events once every session they touch is closed (history imported while live traffic flows arrives late). 0 turns it off. Only when the processor writes to the store the API queries (no `path`).",
+    ),
 })
 
 /** Parsed `processor` sink settings. */

@@ -77,6 +77,8 @@ export async function eraseFromStore(
       ),
       dead_letters: await count(conn, `DELETE FROM dead_letters WHERE ${mentions('payload')}`),
     }
+    // Which of their late events were folded into sessions: bookkeeping, but it names the visitor.
+    await conn.run(`DELETE FROM clickflow_late_reconciled WHERE ${inVisitors}`)
     await conn.run(
       `INSERT INTO erasure_audit VALUES (${literal(requestedBy)}, ${literal(subject.kind)}, ${literal(subject.id)},
         make_timestamp(${requestedAt * 1000}::BIGINT), ${counts.events}, ${counts.sessions},

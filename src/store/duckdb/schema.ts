@@ -180,6 +180,12 @@ export const SCHEMA_DDL: readonly string[] = [
      webhook_error VARCHAR,
      payload JSON NOT NULL
    )`,
+  // Late events the late-event reconciliation (src/backfill) has folded into `sessions`.
+  `CREATE TABLE IF NOT EXISTS clickflow_late_reconciled (
+     event_id VARCHAR NOT NULL,
+     visitor_id VARCHAR NOT NULL,
+     reconciled_at TIMESTAMP NOT NULL
+   )`,
   // Where each exactly-once sink stopped in the log; updated in the same transaction as its rows.
   `CREATE TABLE IF NOT EXISTS clickflow_sink_positions (
      sink_id VARCHAR NOT NULL,
