@@ -1,6 +1,9 @@
-// The three measurements of `npm run bench:store`, each into a fresh database opened with the
-// settings the store uses: (a) DuckDB's appender fed pre-converted values row by row (the baseline),
-// (b) the duckdb sink's write(), (c) the whole processing path from a pre-filled log into the store.
+// The measurements of `npm run bench:store`, each into a fresh database opened with the settings the
+// store uses: (a) DuckDB's appender fed pre-converted values row by row (the baseline) and DuckDB's
+// own INSERT ... SELECT of the same rows, (b) the duckdb sink's write(), (c) the whole processing path
+// from a pre-filled log into the store. (a) and (b) take the transaction size as a parameter: DuckDB
+// logs a transaction smaller than a row group (122,880 rows) to its WAL and writes a larger one
+// straight to the database file, so the two sizes are two different write paths.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +16,7 @@ import { EVENTS_TOPIC, eventRecord } from '../../src/log/envelope.ts'
 import { openLog } from '../../src/log/open-log.ts'
 import { duckdbSink } from '../../src/sinks/duckdb/index.ts'
 import { openDatabase } from '../../src/store/duckdb/database.ts'
-import { EVENT_COLUMNS } from '../../src/store/duckdb/schema.ts'
+import { EVENT_COLUMNS, SCHEMA_DDL } from '../../src/store/duckdb/schema.ts'
 import { createLogger } from '../../src/telemetry/logger.ts'
 import { Metrics } from '../../src/telemetry/metrics.ts'
 import { builtinRegistry } from '../../src/topology/builtin-registry.ts'
@@ -24,6 +27,22 @@ const DB_OPTIONS = { memoryLimit: '2GB', allowedDirectories: [] }
 
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9
 
+/** CPU seconds of the whole process (the JavaScript thread and DuckDB's threads) since `u0`. */
+const cpuSeconds = (u0: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(u0)
+  return (u.user + u.system) / 1e6
+}
+
+/** A rate: rows per second of wall time, and microseconds of CPU (all threads) per row. */
+export interface Rate {
+  readonly rowsPerS: number
+  readonly cpuUsPerRow: number
+}
+
+function rate(rows: number, t0: bigint, u0: NodeJS.CpuUsage): Rate {
+  return { rowsPerS: rows / seconds(t0), cpuUsPerRow: (cpuSeconds(u0) * 1e6) / rows }
+}
+
 async function tempDir(name: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `clickflow-bench-store-${name}-`))
 }
@@ -31,14 +50,16 @@ async function tempDir(name: string): Promise<string> {
 type Cell = string | DuckDBTimestampValue | boolean | null
 
 /**
- * (a) Rows per second of the appender fed pre-built values, one transaction per batch; and DuckDB's
- * own ceiling: the same rows copied by INSERT ... SELECT from a temporary table into an empty table of
- * the same schema, in the same batches, so no JavaScript runs per row.
+ * (a) The appender fed pre-built values row by row, one transaction per batch; and DuckDB's own
+ * ceiling: the same rows copied by INSERT ... SELECT from in-memory temporary tables (one per batch,
+ * distinct rows, filled beforehand) into an empty table of the same schema, one transaction per
+ * batch, so no JavaScript runs per row. The appender's table is written out (CHECKPOINT) before the
+ * copy starts, and each measurement ends with a CHECKPOINT, so neither leaves work to the other.
  */
 export async function rawAppender(
   events: readonly ClickEvent[],
   batch: number,
-): Promise<{ appender: number; sqlCopy: number }> {
+): Promise<{ appender: Rate; sqlCopy: Rate }> {
   // Converted up front: the baseline is DuckDB's own append path, not our encoding.
   const rows: Cell[][] = events.map((e) =>
     EVENT_COLUMNS.map(([name, type]): Cell => {
@@ -53,7 +74,8 @@ export async function rawAppender(
   const db = await openDatabase(join(dir, 'raw.duckdb'), DB_OPTIONS)
   const c = await db.connect()
   try {
-    const t0 = process.hrtime.bigint()
+    let t0 = process.hrtime.bigint()
+    let u0 = process.cpuUsage()
     for (let i = 0; i < rows.length; i += batch) {
       await c.run('BEGIN TRANSACTION')
       const a = await c.createAppender('events')
@@ -62,18 +84,27 @@ export async function rawAppender(
       a.closeSync()
       await c.run('COMMIT')
     }
-    const appender = rows.length / seconds(t0)
-    await c.run(`CREATE TABLE events_copy AS SELECT * FROM events LIMIT 0`)
-    await c.run(`CREATE TEMP TABLE batch AS SELECT * FROM events LIMIT ${batch}`)
-    // Written out first, so the copy does not pay for the appender run's pending checkpoint.
     await c.run('CHECKPOINT')
-    const t1 = process.hrtime.bigint()
-    for (let i = 0; i < rows.length; i += batch) {
+    const appender = rate(rows.length, t0, u0)
+    const events = SCHEMA_DDL[0]!
+    if (!events.startsWith('CREATE TABLE IF NOT EXISTS events ('))
+      throw new Error('schema.ts no longer creates the events table first')
+    await c.run(events.replace('events (', 'events_copy ('))
+    const batches = Math.ceil(rows.length / batch)
+    for (let k = 0; k < batches; k++) {
+      await c.run(
+        `CREATE TEMP TABLE batch_${k} AS SELECT * FROM events WHERE rowid >= ${k * batch} AND rowid < ${(k + 1) * batch}`,
+      )
+    }
+    t0 = process.hrtime.bigint()
+    u0 = process.cpuUsage()
+    for (let k = 0; k < batches; k++) {
       await c.run('BEGIN TRANSACTION')
-      await c.run('INSERT INTO events_copy SELECT * FROM batch')
+      await c.run(`INSERT INTO events_copy SELECT * FROM batch_${k}`)
       await c.run('COMMIT')
     }
-    return { appender, sqlCopy: rows.length / seconds(t1) }
+    await c.run('CHECKPOINT')
+    return { appender, sqlCopy: rate(rows.length, t0, u0) }
   } finally {
     c.closeSync()
     await db.release()
@@ -91,8 +122,11 @@ function appendRow(a: DuckDBAppender, row: readonly Cell[]): void {
   a.endRow()
 }
 
-/** (b) Events per second through the duckdb sink's write(), with its log position per batch. */
-export async function sinkWrite(events: readonly ClickEvent[], batch: number): Promise<number> {
+/**
+ * (b) The duckdb sink's write() in batches of `batch`, each with its log position (one transaction),
+ * then the database's close, whose CHECKPOINT writes out what small transactions left in the WAL.
+ */
+export async function sinkWrite(events: readonly ClickEvent[], batch: number): Promise<Rate> {
   const dir = await tempDir('sink')
   const metrics = new Metrics({ defaultMetrics: false })
   const ctx: BuildContext = {
@@ -106,17 +140,21 @@ export async function sinkWrite(events: readonly ClickEvent[], batch: number): P
     openDuckdb: (p?: string) => openDatabase(p ?? join(dir, 'sink.duckdb'), DB_OPTIONS),
   }
   const sink: Sink = await duckdbSink.build(duckdbSink.config.parse({}), ctx)
+  let closed = false
   try {
     const signal = new AbortController().signal
     const t0 = process.hrtime.bigint()
+    const u0 = process.cpuUsage()
     for (let i = 0; i < events.length; i += batch) {
       const end = Math.min(events.length, i + batch)
       const position = { topic: EVENTS_TOPIC, offsets: { 0: end } }
       await sink.write({ events: events.slice(i, end), deadLetters: [] }, { signal, position })
     }
-    return events.length / seconds(t0)
-  } finally {
+    closed = true
     await sink.close()
+    return rate(events.length, t0, u0)
+  } finally {
+    if (!closed) await sink.close().catch(() => undefined)
     await rm(dir, { recursive: true, force: true })
   }
 }
@@ -145,18 +183,30 @@ function collected(e: ClickEvent): ClickEvent {
 /**
  * (c) Events per second of the processing role (the default topology: log -> validate -> dedupe ->
  * user agent -> geo -> referrer -> anonymize IP -> duckdb sink) consuming a log filled beforehand,
- * from start until the pipeline committed the last offset. Also returns the rows stored.
+ * from start until the pipeline committed the last offset, with the pipeline's batches at most
+ * `batchMaxEvents` (the default config's when absent). Also returns the rows stored.
  */
 export async function processingPath(
   events: readonly ClickEvent[],
+  batchMaxEvents?: number,
 ): Promise<{ rate: number; stored: number }> {
   const dir = await tempDir('pipeline')
   const logger = createLogger({ level: 'silent' })
-  const config = loadConfig({
+  const loaded = loadConfig({
     env: {},
     registry: builtinRegistry(),
     overrides: { dataDir: dir, adminPort: 0, collectPort: 0 },
   })
+  const config =
+    batchMaxEvents === undefined
+      ? loaded
+      : {
+          ...loaded,
+          global: {
+            ...loaded.global,
+            pipeline: { ...loaded.global.pipeline, batch_max_events: batchMaxEvents },
+          },
+        }
   const log = await openLog(config.global.log, dir, logger)
   try {
     for (let i = 0; i < events.length; i += 1000) {

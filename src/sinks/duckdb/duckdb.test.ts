@@ -1,6 +1,7 @@
-// The duckdb sink: passes the sink conformance suite, and stores every column of the contract.
+// The duckdb sink: passes the sink conformance suite, stores every column of the contract, and stores a
+// batch larger than a DuckDB row group (the pipeline's batches while it works off a backlog) exactly once.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
@@ -86,5 +87,42 @@ test('a batch with a required value missing is refused for good, and the next ba
   assert.deepEqual(
     (await query('SELECT event_id FROM events')).map((r) => r[0]),
     ['next'],
+  )
+})
+
+/** Rows of a DuckDB row group: a transaction with more is written to the database file, not the WAL. */
+const ROW_GROUP_ROWS = 122_880
+
+test('a batch larger than a row group is stored whole or not at all, written past the WAL', async () => {
+  const sink = await make()
+  const n = ROW_GROUP_ROWS + 4096
+  const events = Array.from({ length: n }, (_, i) => sampleEvent(`big-${i}`))
+  const ctx = (offset: number) => ({
+    signal: new AbortController().signal,
+    position: { topic: 'events', offsets: { 0: offset } },
+  })
+  // The last row fails after DuckDB already wrote the first row group to the file for this
+  // transaction: the rollback must take those rows back, and the position must not move.
+  const bad = [...events.slice(0, n - 1), { ...events[n - 1]!, source_id: null as unknown as string }]
+  await assert.rejects(sink.write({ events: bad, deadLetters: [] }, ctx(n)), (err) => {
+    assert.ok(err instanceof SinkError)
+    assert.equal(err.retryable, false)
+    return true
+  })
+  assert.equal(await sink.storedPosition?.('events'), null)
+  await sink.write({ events, deadLetters: [] }, ctx(n))
+  assert.deepEqual(await sink.storedPosition?.('events'), { topic: 'events', offsets: { 0: n } })
+  // Through the WAL these rows would take ~80 MB there (and again in the file at a checkpoint).
+  const wal = await stat(join(current, 'db.duckdb.wal')).then(
+    (s) => s.size,
+    () => 0,
+  )
+  assert.ok(wal < 1024 * 1024, `the WAL holds ${wal} bytes after a ${n}-row batch`)
+  await sink.close()
+  assert.deepEqual(
+    await query(
+      "SELECT count(*)::INTEGER, count(DISTINCT event_id)::INTEGER, (count(*) FILTER (event_id = 'big-0'))::INTEGER FROM events",
+    ),
+    [[n, n, 1]],
   )
 })
