@@ -3,13 +3,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus } from 'node:os'
 
-/** One measured row: a figure, its baseline or target, and whether it passes. */
+/** One measured row: a figure, its baseline or target, and whether it passes (null: no target). */
 export interface Row {
   readonly what: string
   readonly value: string
   readonly against: string
   readonly ratio: string
-  readonly pass: boolean
+  readonly pass: boolean | null
 }
 
 /** The table as Markdown. */
@@ -18,7 +18,8 @@ export function markdown(rows: readonly Row[]): string {
     '| what | clickflow | baseline / target | ratio | |',
     '|---|---|---|---|---|',
     ...rows.map(
-      (r) => `| ${r.what} | ${r.value} | ${r.against} | ${r.ratio} | ${r.pass ? 'pass' : 'FAIL'} |`,
+      (r) =>
+        `| ${r.what} | ${r.value} | ${r.against} | ${r.ratio} | ${r.pass === null ? '' : r.pass ? 'pass' : 'FAIL'} |`,
     ),
   ].join('\n')
 }

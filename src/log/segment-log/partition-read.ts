@@ -116,16 +116,24 @@ export async function readBatchBytes(p: Partition, offset: number, max: number):
   return out
 }
 
+/**
+ * Bytes to read for a page of `max` records of `seg`: its mean record size times `max`, with slack,
+ * so a page is one read (a fixed 4 MiB chunk read past what a page needed, and read it again next time).
+ */
+function chunkFor(seg: Segment | null, max: number): number {
+  const mean = seg && seg.records > 0 ? seg.size / seg.records : 1024
+  return Math.min(16 << 20, Math.max(64 << 10, Math.ceil(max * mean * 1.1) + (16 << 10)))
+}
+
 /** The batches of `seg` from the one holding `from` on, until they hold `max` records at `from` or after. */
 async function scanFrom(p: Partition, seg: Segment, from: number, max: number): Promise<ScannedBatch[]> {
   let position = seg.offsetIndex.lookup(from)
   const c = p.cursor
   if (c.segment === seg && c.baseOffset <= from && c.position > position) position = c.position
-  const mean = seg.records > 0 ? seg.size / seg.records : 1024
-  const chunkBytes = Math.min(16 << 20, Math.max(64 << 10, Math.ceil(max * mean * 1.1) + (16 << 10)))
   const batches: ScannedBatch[] = []
   let count = 0
-  await scanBatches(seg.file, position, seg.size, { verifyCrc: false, chunkBytes }, (b) => {
+  const options = { verifyCrc: false, chunkBytes: chunkFor(seg, max) }
+  await scanBatches(seg.file, position, seg.size, options, (b) => {
     const last = b.header.baseOffset + b.header.lastOffsetDelta
     if (last < from) return true
     batches.push(b)
