@@ -13,6 +13,7 @@ import { Metrics } from '../../telemetry/metrics.ts'
 import { builtinRegistry } from '../builtin-registry.ts'
 import { type Processing, startProcessing } from '../processing.ts'
 import type { FromWorker, ProcessingWorkerData, ToWorker } from './messages.ts'
+import { lowerThreadPriority } from './priority.ts'
 
 const data = workerData as ProcessingWorkerData & { logPort: MessagePort }
 const parent = parentPort!
@@ -45,6 +46,10 @@ function ingestMetrics(): Promise<unknown> {
   })
 }
 
+// Before anything runs here: when the cores are short, the ingest thread's acknowledgements win
+// over processing, which catches up from the log afterwards (see priority.ts).
+const lowered = lowerThreadPriority()
+
 try {
   const config = loadConfig({
     text: data.configText,
@@ -55,6 +60,10 @@ try {
     registry: builtinRegistry(),
   })
   const logger = createLogger({ level: config.global.log_level }).child({ thread: 'processing' })
+  if (!lowered)
+    logger.warn(
+      'could not lower the processing thread priority; ingest and processing share the cores evenly',
+    )
   // Process-wide default metrics (CPU, memory) are collected once, by the ingest thread.
   const metrics = new Metrics({ defaultMetrics: false })
   const metricsText = async () => {
