@@ -193,6 +193,43 @@ describe('file_tail positions and lines', () => {
   })
 })
 
+describe('file_tail position file', () => {
+  test('stopped in a busy stretch (positions not yet due), a restart neither repeats nor skips a line', async () => {
+    const dir = tempDir()
+    const data = tempDir()
+    writeFileSync(join(dir, 'busy.log'), lines('busy', 0, 400))
+    // Small rounds, a slow log and no periodic position writes: the stop comes mid-stream.
+    const first = await build(dir, data, '*.log', { max_lines_per_file: 10, position_interval_ms: 3_600_000 })
+    const out1 = new MemoryWriter()
+    const slow: EventWriter = {
+      write: async (events) => {
+        await new Promise((r) => setTimeout(r, 20))
+        await out1.write(events)
+      },
+      deadLetter: (items) => out1.deadLetter(items),
+    }
+    await first.start(slow)
+    await pollUntil(async () => out1.events.length >= 50, 5000)
+    await first.stop()
+    const before = out1.events.length
+    assert.ok(before < 400, `the whole file was read before the stop (${before} lines)`)
+    const second = await build(dir, data, '*.log')
+    const out2 = new MemoryWriter()
+    await second.start(out2)
+    try {
+      const names = await expectNames(out2, 400 - before)
+      assert.deepEqual(
+        names,
+        lines('busy', before, 400 - before)
+          .trim()
+          .split('\n'),
+      )
+    } finally {
+      await second.stop()
+    }
+  })
+})
+
 describe('file_tail starting points', () => {
   test('read_from end skips what files hold at start, not files that appear later (or in a later directory)', async () => {
     const dir = tempDir()
