@@ -22,7 +22,10 @@ import { logWriter } from '../topology/log-writer.ts'
 import { ImportTally, ProgressLine } from './import-progress.ts'
 
 const CHUNK_BYTES = 1 << 20
-const BATCH_EVENTS = 5000
+/** Events per durable write: each costs an fsync of the log (and one of the progress file). */
+const BATCH_EVENTS = 20_000
+/** The progress file is written at most this often within a file (and always at its end). */
+const PROGRESS_INTERVAL_MS = 1000
 
 /** Options of `clickflow import`. */
 export interface ImportOptions {
@@ -141,17 +144,37 @@ async function importFile(
     const buf = Buffer.allocUnsafe(CHUNK_BYTES)
     let events: ClickEvent[] = []
     let dead: DeadLetter[] = []
-    const flush = async (end: number) => {
-      // Durable first, then the progress file: a crash in between re-reads lines whose ids repeat.
-      await Promise.all([
-        events.length ? writer.write(events) : null,
-        dead.length ? writer.deadLetter(dead) : null,
-      ])
-      tally.imported += events.length
+    // One batch is written while the next one is parsed: the log's fsync overlaps the parsing.
+    let inFlight: Promise<void> | null = null
+    let savedAt = 0
+    const flush = async (end: number, last: boolean) => {
+      const batch = events
+      const batchDead = dead
+      const line = lineNo
       events = []
       dead = []
-      progress[identity] = { path: file, offset: end, line: lineNo, head: '', head_bytes: 0 }
-      await savePositions(progressFile, progress)
+      // Batches become durable, and are recorded, in order.
+      if (inFlight) await inFlight
+      const written = (async () => {
+        // Durable first, then the progress file: a crash in between re-reads lines whose ids repeat.
+        await Promise.all([
+          batch.length ? writer.write(batch) : null,
+          batchDead.length ? writer.deadLetter(batchDead) : null,
+        ])
+        tally.imported += batch.length
+        progress[identity] = { path: file, offset: end, line, head: '', head_bytes: 0 }
+        if (last || Date.now() - savedAt >= PROGRESS_INTERVAL_MS) {
+          await savePositions(progressFile, progress)
+          savedAt = Date.now()
+        }
+      })()
+      // A failure surfaces at the next flush or at the end; until then nobody awaits it.
+      written.catch(() => {})
+      inFlight = written
+      if (last) {
+        await written
+        inFlight = null
+      }
     }
     if (offset > 0 && parser.hasHeader) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
@@ -198,11 +221,11 @@ async function importFile(
         }
       }
       offset = Math.min(size, offset + consumed)
-      if (events.length >= BATCH_EVENTS || atEnd) await flush(offset)
+      if (events.length >= BATCH_EVENTS || atEnd) await flush(offset, atEnd)
       bar.update(basename(file), tally.lines, offset, size)
       if (atEnd) break
     }
-    if (events.length > 0 || dead.length > 0) await flush(offset)
+    if (events.length > 0 || dead.length > 0 || inFlight) await flush(offset, true)
     bar.update(basename(file), tally.lines, offset, size, true)
   } finally {
     await fh.close()
