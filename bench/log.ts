@@ -49,6 +49,11 @@ function eventValue(i: number): Buffer {
 }
 
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9
+/** CPU time (user + system, all threads of this process) since `from`, in microseconds. */
+const cpuMicros = (from: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(from)
+  return d.user + d.system
+}
 
 /** APPEND_RECORDS single-record appends from APPENDERS concurrent appenders; the seconds they took. */
 async function appendAll(append: (i: number) => Promise<void>): Promise<number> {
@@ -85,6 +90,7 @@ try {
     const logDir = join(dir, `log-${round}`)
     const log = await openTestLog(logDir, logOptions, undefined, metrics)
     await log.partitions('events')
+    const cpu0 = process.cpuUsage()
     const appendSeconds = await appendAll((i) =>
       log.append('events', [
         { key: `v-${i % 50_000}`, value: values[i % 1000]!, timestamp: 1_700_000_000_000 + i },
@@ -101,7 +107,7 @@ try {
       await fh.close()
     }
     await log.close()
-    return { seconds: appendSeconds, cycles, bytes }
+    return { seconds: appendSeconds, cycles, bytes, cpu: cpuMicros(cpu0) / APPEND_RECORDS }
   }
   const rawRound = async (round: number, bytes: number, cycles: number) => {
     // The same bytes, in as many sequential write + fdatasync steps, to one new file.
@@ -121,10 +127,17 @@ try {
   const harnessRps = APPEND_RECORDS / (await appendAll(() => Promise.resolve()))
   let previous = await appendRound(-1)
   await rm(join(dir, 'log--1'), { recursive: true, force: true })
-  const rounds: { rps: number; mbps: number; rawMBps: number; cycles: number; bytes: number }[] = []
+  const rounds: {
+    rps: number
+    mbps: number
+    rawMBps: number
+    cycles: number
+    bytes: number
+    cpu: number
+  }[] = []
   for (let round = 0; round < ROUNDS; round++) {
     let rawMBps: number
-    let logRun: { seconds: number; cycles: number; bytes: number }
+    let logRun: { seconds: number; cycles: number; bytes: number; cpu: number }
     if (round % 2 === 0) {
       logRun = await appendRound(round)
       rawMBps = await rawRound(round, logRun.bytes, logRun.cycles)
@@ -140,6 +153,7 @@ try {
       mbps: logRun.bytes / logRun.seconds / 1e6,
       rawMBps,
       cycles: logRun.cycles,
+      cpu: logRun.cpu,
       bytes: logRun.bytes,
     })
   }
@@ -147,6 +161,7 @@ try {
   rounds.sort((a, b) => a.mbps / a.rawMBps - b.mbps / b.rawMBps)
   const median = rounds[Math.floor(rounds.length / 2)]!
   const { rps: appendRps, mbps: appendMBps, rawMBps, cycles, bytes: diskBytes } = median
+  const appendCpu = rounds.map((r) => r.cpu).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!
 
   // (2) Read throughput after a reopen (recovery scans the active segments first); best of 3 passes.
   // Then the same through RemoteLog, the processing worker's path (batch bytes cross a MessagePort
@@ -160,8 +175,10 @@ try {
   const remote = new RemoteLog(channel.port2)
   const readPasses = async (log: EventLog) => {
     let best = 0
+    let cpu = Infinity
     for (let pass = 0; pass < 3; pass++) {
       const d0 = process.hrtime.bigint()
+      const cpu0 = process.cpuUsage()
       let read = 0
       for (const [p, end] of Object.entries(ends)) {
         for (let offset = 0; offset < end; ) {
@@ -171,11 +188,12 @@ try {
         }
       }
       best = Math.max(best, read / seconds(d0))
+      cpu = Math.min(cpu, cpuMicros(cpu0) / read)
     }
-    return best
+    return { rps: best, cpu }
   }
-  const readRps = await readPasses(reader)
-  const remoteReadRps = await readPasses(remote)
+  const { rps: readRps, cpu: readCpu } = await readPasses(reader)
+  const { rps: remoteReadRps, cpu: remoteReadCpu } = await readPasses(remote)
   await remote.close()
   channel.port1.close()
   await reader.close()
@@ -219,21 +237,21 @@ try {
   const rows: Row[] = [
     {
       what: `append, ${APPENDERS} concurrent appenders, ${fmt(recordBytes)}-byte records, group commit`,
-      value: `${fmt(appendRps)} records/s, ${fmt(appendMBps, 1)} MB/s (${fmt(cycles)} fsync cycles; median of ${ROUNDS} paired rounds of ${fmt(APPEND_RECORDS)}: ${ratios.map((r) => `${fmt(r, 2)}x`).join(', ')})`,
+      value: `${fmt(appendRps)} records/s, ${fmt(appendMBps, 1)} MB/s, ${fmt(appendCpu, 2)} µs CPU per append (${fmt(cycles)} fsync cycles; median of ${ROUNDS} paired rounds of ${fmt(APPEND_RECORDS)}: ${ratios.map((r) => `${fmt(r, 2)}x`).join(', ')})`,
       against: `sequential write + fdatasync of the same bytes in ${fmt(cycles)} steps: ${fmt(rawMBps, 1)} MB/s; target >= 0.5x`,
       ratio: `${fmt(appendMBps / rawMBps, 2)}x`,
       pass: appendMBps / rawMBps >= 0.5,
     },
     {
       what: 'read (consume) from offset 0, pages of 10,000, best of 3 passes',
-      value: `${fmt(readRps)} records/s`,
+      value: `${fmt(readRps)} records/s, ${fmt(readCpu, 2)} µs CPU per record`,
       against: 'target >= 1,000,000 records/s',
       ratio: `${fmt(readRps / 1e6, 2)}x`,
       pass: readRps >= 1e6,
     },
     {
       what: "read through RemoteLog, the processing worker's path (both ends in one thread here)",
-      value: `${fmt(remoteReadRps)} records/s`,
+      value: `${fmt(remoteReadRps)} records/s, ${fmt(remoteReadCpu, 2)} µs CPU per record`,
       against: `the log read directly: ${fmt(readRps)} records/s`,
       ratio: `${fmt(remoteReadRps / readRps, 2)}x`,
       pass: null,
@@ -259,6 +277,7 @@ try {
       '',
       `Reopening the log after the append run (recovery scans and CRC-checks each active segment, ${fmt(diskBytes / 1e6, 1)} MB in all) took ${fmt(recoverySeconds * 1000)} ms.`,
       `The append baseline is the disk's own limit at the same fsync cadence: one file, the same bytes, as many write + fdatasync steps as the log made cycles. The harness's ${APPENDERS} appenders alone, appending to nothing, make ${fmt(harnessRps)} appends/s.`,
+      'CPU per append or record is user + system time of every thread of the process (the libuv pool doing the writes, fsyncs and reads included): unlike the rates, it hardly moves when other work shares the cores.',
       `The ack-latency rows merge ${logRuns.length} paced runs of ${PACED_SECONDS} s each for the log and for the baseline, taking turns; the baseline shows what the shared disk's fdatasync stalls cost any durable append here.`,
     ].join('\n'),
   )
