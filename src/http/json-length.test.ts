@@ -2,7 +2,7 @@
 // JSON.stringify would give.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { jsonLengthBound, jsonLengthOver } from './json-length.ts'
+import { jsonBytesOver, jsonLengthBound, jsonLengthOver } from './json-length.ts'
 
 /** JSON texts whose serialization is as long as it gets relative to their content. */
 const AWKWARD = [
@@ -48,6 +48,7 @@ describe('jsonLengthBound', () => {
     for (let i = 0; i < 2000; i++) {
       const v = randomValue(rnd, 0)
       assert.ok(jsonLengthBound(v, Infinity) >= JSON.stringify(v).length, JSON.stringify(v))
+      assert.ok(jsonLengthBound(v, Infinity) >= Buffer.byteLength(JSON.stringify(v)), JSON.stringify(v))
     }
   })
 
@@ -70,6 +71,17 @@ describe('jsonLengthOver', () => {
           length > limit ? length : null,
           `${limit} ${JSON.stringify(v)}`,
         )
+      }
+    }
+  })
+
+  test('in bytes, decides the limit exactly as Buffer.byteLength of JSON.stringify would', () => {
+    const rnd = seeded(13)
+    for (let i = 0; i < 2000; i++) {
+      const v = randomValue(rnd, 0)
+      const bytes = Buffer.byteLength(JSON.stringify(v))
+      for (const limit of [bytes - 1, bytes, bytes + 1]) {
+        assert.equal(jsonBytesOver(v, limit), bytes > limit ? bytes : null, `${limit} ${JSON.stringify(v)}`)
       }
     }
   })

@@ -8,6 +8,7 @@ const MAX_BOUND_DEPTH = 32
  * An upper bound of `JSON.stringify(value).length` for a value from JSON.parse, or a number over
  * `limit` as soon as the bound passes it. A string serializes to at most 6 characters per UTF-16
  * unit plus quotes (`\u001f`, lone surrogates), a number to at most 24 (`-2.2250738585072014e-308`).
+ * It bounds the UTF-8 byte length too: a UTF-16 unit takes at most 3 bytes, an escape 6.
  */
 export function jsonLengthBound(value: unknown, limit: number): number {
   return bound(value, limit, 0)
@@ -38,12 +39,21 @@ function bound(v: unknown, limit: number, depth: number): number {
  * by the checks that look at its content.
  */
 export function jsonLengthOver(value: unknown, limit: number): number | null {
+  return over(value, limit, (json) => json.length)
+}
+
+/** Like {@link jsonLengthOver}, in UTF-8 bytes of the serialized value. */
+export function jsonBytesOver(value: unknown, limit: number): number | null {
+  return over(value, limit, (json) => Buffer.byteLength(json))
+}
+
+function over(value: unknown, limit: number, size: (json: string) => number): number | null {
   if (jsonLengthBound(value, limit) <= limit) return null
-  let length: number
+  let n: number
   try {
-    length = (JSON.stringify(value) ?? 'null').length
+    n = size(JSON.stringify(value) ?? 'null')
   } catch {
     return null
   }
-  return length > limit ? length : null
+  return n > limit ? n : null
 }

@@ -2,6 +2,7 @@
 // with Segment's request-level answers: 400 for an oversized message and for a body that is not one.
 import { RequestError } from '../../../../core/errors.ts'
 import type { ClickEvent, JsonValue } from '../../../../core/event.ts'
+import { jsonBytesOver } from '../../../../http/json-length.ts'
 import { jsonDepth } from '../../../../http/read-body.ts'
 import { parseClientTime } from '../../client-time.ts'
 import type { Rejection } from '../../route.ts'
@@ -70,13 +71,15 @@ export function parseSegmentBody(
 
   const events: ClickEvent[] = []
   const rejected: Rejection[] = []
-  messages.forEach((raw, index) => {
+  const messageMeta: MessageMeta = { ...meta, sentAt, context }
+  for (let index = 0; index < messages.length; index++) {
+    const raw = messages[index]
     if (jsonDepth(raw, MAX_DEPTH) > MAX_DEPTH) {
       throw badBody(`message ${index} nests deeper than ${MAX_DEPTH} levels`)
     }
-    const payload = JSON.stringify(raw) ?? 'null'
-    const bytes = Buffer.byteLength(payload)
-    if (bytes > MAX_MESSAGE_BYTES) {
+    // Serialized only when it may be over the limit, or to keep a refused message.
+    const bytes = jsonBytesOver(raw, MAX_MESSAGE_BYTES)
+    if (bytes !== null) {
       throw new RequestError(
         400,
         'event_too_large',
@@ -88,11 +91,11 @@ export function parseSegmentBody(
         throw new Invalid('too_many_events', `a batch may carry at most ${MAX_BATCH_MESSAGES} messages`)
       }
       const type = call === 'batch' ? (raw as { type?: unknown } | null)?.type : call
-      events.push(segmentMessageToEvent(raw, type, { ...meta, sentAt, context }))
+      events.push(segmentMessageToEvent(raw, type, messageMeta))
     } catch (err) {
       if (!(err instanceof Invalid)) throw err
-      rejected.push({ index, code: err.code, message: err.message, payload })
+      rejected.push({ index, code: err.code, message: err.message, payload: JSON.stringify(raw) ?? 'null' })
     }
-  })
+  }
   return { events, rejected }
 }
