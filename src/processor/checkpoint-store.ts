@@ -1,61 +1,25 @@
 // Writes a processor checkpoint to DuckDB in one transaction: deleted and changed sessions, changed
-// rollup minutes, late events, open sessions' state and the small state with the log position. A
-// crash before COMMIT leaves the previous checkpoint whole; after it, the new one whole.
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api'
+// rollup minutes, late events, the open sessions' state document and the small state with the log
+// position. A crash before COMMIT leaves the previous checkpoint whole; after it, the new one whole.
+import type { DuckDBConnection } from '@duckdb/node-api'
 import { DuckDBTimestampValue } from '@duckdb/node-api'
 import type { LogPosition } from '../core/component.ts'
 import type { EngineChanges, EngineMeta } from './engine.ts'
-import type { Session, SessionRow } from './session.ts'
-
-/** Columns of `sessions` the processor fills, in appender order. */
-const SESSION_COLUMNS = [
-  'session_id',
-  'visitor_id',
-  'user_id',
-  'site',
-  'hint_session_id',
-  'start_time',
-  'end_time',
-  'duration_ms',
-  'page_views',
-  'events',
-  'is_bounce',
-  'engaged_ms',
-  'entry_page',
-  'exit_page',
-  'referrer',
-  'referrer_host',
-  'channel',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_term',
-  'utm_content',
-  'country',
-  'region',
-  'city',
-  'device_type',
-  'browser',
-  'os',
-  'is_bot',
-] as const
-
-const TIME_COLUMNS = new Set(['start_time', 'end_time'])
-const BIGINT_COLUMNS = new Set(['duration_ms', 'engaged_ms'])
-const INT_COLUMNS = new Set(['page_views', 'events'])
-const BOOL_COLUMNS = new Set(['is_bounce', 'is_bot'])
+import type { Session } from './session.ts'
+import {
+  CLEAR_STAGED_SESSIONS,
+  INSERT_STAGED_SESSIONS,
+  SESSION_STAGING_DDL,
+  STAGED_REPLACED_IDS,
+  stageSessionRows,
+} from './session-staging.ts'
+import { decodeStateDoc, foldStateDocs } from './session-state.ts'
 
 /** Temp tables the checkpoint stages rows in, one connection's own. */
 const STAGING_DDL = [
-  `CREATE TEMP TABLE IF NOT EXISTS stage_sessions (
-     session_id VARCHAR, visitor_id VARCHAR, user_id VARCHAR, site VARCHAR, hint_session_id VARCHAR,
-     start_time TIMESTAMP, end_time TIMESTAMP, duration_ms BIGINT, page_views INTEGER, events INTEGER,
-     is_bounce BOOLEAN, engaged_ms BIGINT, entry_page VARCHAR, exit_page VARCHAR, referrer VARCHAR,
-     referrer_host VARCHAR, channel VARCHAR, utm_source VARCHAR, utm_medium VARCHAR, utm_campaign VARCHAR,
-     utm_term VARCHAR, utm_content VARCHAR, country VARCHAR, region VARCHAR, city VARCHAR,
-     device_type VARCHAR, browser VARCHAR, os VARCHAR, is_bot BOOLEAN)`,
+  ...SESSION_STAGING_DDL,
   'CREATE TEMP TABLE IF NOT EXISTS stage_rollups (site VARCHAR, minute TIMESTAMP, page_views BIGINT, events BIGINT, visitors_hll BLOB, visitors BIGINT, events_by_name VARCHAR)',
-  'CREATE TEMP TABLE IF NOT EXISTS stage_states (sid VARCHAR, state VARCHAR)',
+  'CREATE TEMP TABLE IF NOT EXISTS stage_state (state VARCHAR)',
   'CREATE TEMP TABLE IF NOT EXISTS stage_keys (k VARCHAR)',
 ]
 
@@ -69,19 +33,6 @@ function ts(ms: number): DuckDBTimestampValue {
 
 function tsLiteral(ms: number): string {
   return `make_timestamp(${BigInt(Math.round(ms)) * 1000n})`
-}
-
-function appendSession(a: DuckDBAppender, row: SessionRow): void {
-  for (const c of SESSION_COLUMNS) {
-    const v = row[c]
-    if (v === null) a.appendNull()
-    else if (TIME_COLUMNS.has(c)) a.appendTimestamp(ts(v as number))
-    else if (BIGINT_COLUMNS.has(c)) a.appendBigInt(BigInt(v as number))
-    else if (INT_COLUMNS.has(c)) a.appendInteger(v as number)
-    else if (BOOL_COLUMNS.has(c)) a.appendBoolean(v as boolean)
-    else a.appendVarchar(v as string)
-  }
-  a.endRow()
 }
 
 /** What a restart reads back. */
@@ -112,22 +63,24 @@ export class CheckpointStore {
     await c.run('BEGIN TRANSACTION')
     try {
       const s = changes.sessions
-      // Merged-away and changed sessions are deleted, then the changed ones inserted, in this
-      // transaction: an upsert without a key index. INSERT OR REPLACE needs a primary key, and its
-      // index made each checkpoint of 5,000 changed sessions 6-9x slower (300-380 ms against
-      // 30-50 ms over 200,000 stored sessions, DuckDB 1.5).
-      if (s.deleteIds.length > 0 || s.rows.length > 0) {
-        await this.#stageKeys([...s.deleteIds, ...s.rows.map((r) => r.session_id)])
-        await c.run('DELETE FROM sessions WHERE session_id IN (SELECT k FROM stage_keys)')
+      // Changed sessions are deleted and inserted anew: an upsert without a key index (INSERT OR
+      // REPLACE needs a primary key, and its index made each checkpoint of 5,000 changed sessions
+      // 6-9x slower: 300-380 ms against 30-50 ms over 200,000 stored sessions, DuckDB 1.5). Rows
+      // never written before need no delete; the start-time bound lets DuckDB skip the row groups
+      // of older sessions by their min/max instead of reading every stored session id.
+      if (s.rows.length > 0) await stageSessionRows(c, s.rows, s.replaces)
+      if (s.deleteFrom !== null) {
+        if (s.deleteIds.length > 0) await this.#stageKeys(s.deleteIds)
+        const ids =
+          s.deleteIds.length > 0
+            ? `${STAGED_REPLACED_IDS} UNION ALL SELECT k FROM stage_keys`
+            : STAGED_REPLACED_IDS
+        const from = Number.isFinite(s.deleteFrom) ? `start_time >= ${tsLiteral(s.deleteFrom)} AND ` : ''
+        await c.run(`DELETE FROM sessions WHERE ${from}session_id IN (${ids})`)
       }
       if (s.rows.length > 0) {
-        const a = await c.createAppender('stage_sessions', 'main', 'temp')
-        for (const row of s.rows) appendSession(a, row)
-        a.flushSync()
-        a.closeSync()
-        const cols = SESSION_COLUMNS.join(', ')
-        await c.run(`INSERT INTO sessions (${cols}) SELECT ${cols} FROM stage_sessions`)
-        await c.run('DELETE FROM stage_sessions')
+        await c.run(INSERT_STAGED_SESSIONS)
+        for (const sql of CLEAR_STAGED_SESSIONS) await c.run(sql)
       }
       if (changes.rollups.length > 0) {
         const a = await c.createAppender('stage_rollups', 'main', 'temp')
@@ -158,27 +111,25 @@ export class CheckpointStore {
         )
         await c.run(`INSERT INTO late_events VALUES ${values.join(', ')}`)
       }
-      // Open sessions' state: rows of the changed and the closed sessions go, the changed come back.
-      const replaced = [...s.deleteStates, ...s.openStates.map((st) => st.sid)]
-      if (replaced.length > 0) {
-        await this.#stageKeys(replaced)
-        await c.run(
-          `DELETE FROM clickflow_processor_sessions WHERE processor_id = ${quote(this.#id)} AND sid IN (SELECT k FROM stage_keys)`,
-        )
-      }
-      if (s.openStates.length > 0) {
-        const a = await c.createAppender('stage_states', 'main', 'temp')
-        for (const st of s.openStates) {
-          a.appendVarchar(st.sid)
-          a.appendVarchar(st.json)
-          a.endRow()
+      // Open sessions' state: one document; a snapshot replaces every earlier one (and rows of the
+      // previous format, one per session).
+      if (s.state !== null) {
+        const id = quote(this.#id)
+        if (s.stateIsSnapshot) {
+          await c.run(`DELETE FROM clickflow_processor_state WHERE processor_id = ${id}`)
+          await c.run(`DELETE FROM clickflow_processor_sessions WHERE processor_id = ${id}`)
         }
+        const a = await c.createAppender('stage_state', 'main', 'temp')
+        a.appendVarchar(s.state)
+        a.endRow()
         a.flushSync()
         a.closeSync()
         await c.run(
-          `INSERT INTO clickflow_processor_sessions SELECT ${quote(this.#id)}, sid, state FROM stage_states`,
+          `INSERT INTO clickflow_processor_state
+             SELECT ${id}, coalesce((SELECT max(seq) FROM clickflow_processor_state WHERE processor_id = ${id}), 0) + 1,
+               ${s.stateIsSnapshot}, state FROM stage_state`,
         )
-        await c.run('DELETE FROM stage_states')
+        await c.run('DELETE FROM stage_state')
       }
       await c.run(
         `INSERT OR REPLACE INTO clickflow_processor_checkpoints VALUES (${quote(this.#id)}, ${quote(position.topic)}, ${quote(JSON.stringify(position.offsets))}, ${quote(JSON.stringify(changes.meta))}, ${tsLiteral(now)})`,
@@ -212,12 +163,28 @@ export class CheckpointStore {
     if (head.length === 0) return null
     const offsets = JSON.parse(String(head[0]![0])) as Record<string, number>
     const meta = JSON.parse(String(head[0]![1])) as EngineMeta
-    const rows = (
+    const id = quote(this.#id)
+    // The previous format's rows (one JSON object per session) until the first snapshot empties them.
+    const legacy = (
+      await c.runAndReadAll(`SELECT state FROM clickflow_processor_sessions WHERE processor_id = ${id}`)
+    )
+      .getRows()
+      .map((r) => {
+        const s = JSON.parse(String(r[0])) as Session
+        s.persisted_start ??= null
+        return s
+      })
+    // The last snapshot and the deltas after it, in order.
+    const docs = (
       await c.runAndReadAll(
-        `SELECT state FROM clickflow_processor_sessions WHERE processor_id = ${quote(this.#id)}`,
+        `SELECT state FROM clickflow_processor_state WHERE processor_id = ${id}
+           AND seq >= coalesce((SELECT max(seq) FROM clickflow_processor_state WHERE processor_id = ${id} AND snapshot), 0)
+         ORDER BY seq`,
       )
-    ).getRows()
-    const sessions = rows.map((r) => JSON.parse(String(r[0])) as Session)
+    )
+      .getRows()
+      .map((r) => decodeStateDoc(String(r[0])))
+    const sessions = foldStateDocs(legacy, docs)
     const numeric: Record<number, number> = {}
     for (const [p, o] of Object.entries(offsets)) numeric[Number(p)] = Number(o)
     return { position: { topic, offsets: numeric }, meta, sessions }

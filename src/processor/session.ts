@@ -2,7 +2,7 @@
 // that the result does not depend on the order events arrive in: firsts and lasts are chosen by
 // (event time, event id), counts and engaged time are sums, so a late event or a merge gives the
 // same session as in-order arrival.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { ClickEvent } from '../core/event.ts'
 
 /** The fields of a session's first event that the session reports (its entry context). */
@@ -32,7 +32,7 @@ export interface PageMark {
   page: string
 }
 
-/** A session's state; plain data so it serializes as JSON for checkpoints. */
+/** A session's state; plain data (saved by session-state.ts at checkpoints). */
 export interface Session {
   /** Internal key: the id of the first event this processor put in the session (stable across merges). */
   sid: string
@@ -58,6 +58,8 @@ export interface Session {
   any_last: PageMark | null
   /** The session id this session was last written under, if any. */
   persisted_id: string | null
+  /** The start time of that row (lets the checkpoint's delete skip older parts of the table). */
+  persisted_start: number | null
   /** The session id computed for `id_first` (hashing once per first event, not per checkpoint). */
   id: string | null
   id_first: string | null
@@ -141,6 +143,7 @@ export function newSession(e: ClickEvent, visitorId: string): Session {
     any_first: null,
     any_last: null,
     persisted_id: null,
+    persisted_start: null,
     id: null,
     id_first: null,
   }
@@ -194,7 +197,9 @@ export function addEvent(s: Session, e: ClickEvent): void {
 function setMark(m: PageMark, t: number, id: string, page: string): void {
   m.t = t
   m.id = id
-  m.page = page
+  // Mostly the same page as before: keeping the string already held spares the young generation's
+  // collector from copying every event's page string into the old one.
+  if (m.page !== page) m.page = page
 }
 
 function earlier(a: PageMark | null, b: PageMark | null): PageMark | null {
@@ -242,12 +247,8 @@ export function mergeInto(a: Session, b: Session): void {
  */
 export function sessionId(s: Session): string {
   if (s.id === null || s.id_first !== s.first_id) {
-    s.id = createHash('sha1')
-      .update(s.visitor_id)
-      .update('\u0000')
-      .update(s.first_id)
-      .digest('hex')
-      .slice(0, 32)
+    // One-shot: the same digest as a Hash object fed the three parts, without creating one.
+    s.id = hash('sha1', `${s.visitor_id}\u0000${s.first_id}`, 'hex').slice(0, 32)
     s.id_first = s.first_id
   }
   return s.id

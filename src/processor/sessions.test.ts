@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { ClickEvent } from '../core/event.ts'
-import type { Session } from './session.ts'
+import { decodeStateDoc, foldStateDocs } from './session-state.ts'
 import { Sessionizer, type SessionOptions } from './sessions.ts'
 import { MINUTE, SECOND, T0, testEvent } from './testing.ts'
 
@@ -188,20 +188,32 @@ describe('sessions', () => {
     s.add(testEvent('v', T0), 'v')
     s.add(testEvent('w', T0 + 20 * MINUTE), 'w')
     const saved = s.drain()
-    assert.equal(saved.openStates.length, 2)
+    assert.ok(saved.state !== null && saved.stateIsSnapshot, 'the first state is a snapshot')
+    assert.deepEqual(
+      decodeStateDoc(saved.state)
+        .open.map((x) => x.visitor_id)
+        .sort(),
+      ['v', 'w'],
+    )
     // v's session ends at 0:00: closed once the watermark passes 0:00 + 30 min gap + 1 min lateness.
     assert.equal(s.evict(T0 + 31 * MINUTE - 1), 0)
     assert.equal(s.evict(T0 + 31 * MINUTE), 1)
     const closed = s.drain()
     assert.equal(closed.rows.length, 0, 'unchanged since written: nothing to rewrite')
-    assert.equal(closed.deleteStates.length, 1)
-    const restored = new Sessionizer(OPTIONS)
-    restored.restore(
-      saved.openStates.map((x) => JSON.parse(x.json) as Session).filter((x) => x.visitor_id === 'w'),
+    const open = foldStateDocs(
+      [],
+      [saved, closed].map((c) => decodeStateDoc(c.state!)),
     )
+    assert.deepEqual(
+      open.map((x) => x.visitor_id),
+      ['w'],
+    )
+    const restored = new Sessionizer(OPTIONS)
+    restored.restore(open)
     restored.add(testEvent('w', T0 + 25 * MINUTE), 'w')
     const after = restored.drain()
     assert.deepEqual(spans(after.rows), [[20, 25, 2]])
+    assert.deepEqual(after.replaces, [true], 'the restored session replaces its row')
     assert.deepEqual(after.deleteIds, [])
   })
 })

@@ -4,6 +4,7 @@
 // (end + gap <= watermark - allowed lateness), then only their final row remains.
 import type { ClickEvent } from '../core/event.ts'
 import { addEvent, mergeInto, newSession, type Session, type SessionRow, sessionRow } from './session.ts'
+import { encodeStateDoc } from './session-state.ts'
 
 /** Sessionization settings. */
 export interface SessionOptions {
@@ -15,17 +16,25 @@ export interface SessionOptions {
 
 /** What a checkpoint writes for the sessions: rows, deletions and the open sessions' state. */
 export interface SessionChanges {
-  /** Session ids to delete from the table first (merged away, or renamed when an earlier event arrived). */
-  readonly deleteIds: readonly string[]
-  /** Rows to upsert (open sessions that changed, and sessions closed since the last checkpoint). */
+  /** Rows to write: open sessions that changed, and sessions closed since the last checkpoint. */
   readonly rows: readonly SessionRow[]
+  /** Per row: whether the table already holds a row under the same id (it is replaced). */
+  readonly replaces: readonly boolean[]
+  /** Other session ids to delete: merged away, or renamed when an earlier event arrived. */
+  readonly deleteIds: readonly string[]
   /**
-   * State of open sessions that changed, to replace by `sid`, serialized when drained: the write
-   * happens while the engine goes on changing the sessions.
+   * The earliest start time of a row deleted or replaced (every such row starts at or after it, so
+   * the delete skips older parts of the table); null when no row goes, -Infinity when unknown.
    */
-  readonly openStates: readonly { readonly sid: string; readonly json: string }[]
-  /** State keys (`sid`) to delete: sessions closed or merged away. */
-  readonly deleteStates: readonly string[]
+  readonly deleteFrom: number | null
+  /**
+   * The open sessions' state document (session-state.ts), encoded when drained because the
+   * sessions go on changing while the checkpoint is written; null when no open session changed
+   * or left.
+   */
+  readonly state: string | null
+  /** Whether `state` is a snapshot of every open session (earlier documents can go). */
+  readonly stateIsSnapshot: boolean
 }
 
 /** The sessions of every visitor seen in the last gap + lateness. */
@@ -37,7 +46,12 @@ export class Sessionizer {
   readonly #closed = new Set<Session>()
   readonly #deleteIds = new Set<string>()
   readonly #deleteStates = new Set<string>()
+  /** Earliest start of a row deleted since the last drain (merged away). */
+  #deleteFrom: number | null = null
   #open = 0
+  /** Session entries in state deltas since the last snapshot, and whether the next must be one. */
+  #sinceSnapshot = 0
+  #snapshotNext = true
 
   constructor(options: SessionOptions) {
     this.#o = options
@@ -112,7 +126,13 @@ export class Sessionizer {
     if (s.persisted_id !== null) {
       this.#deleteIds.add(s.persisted_id)
       this.#deleteStates.add(s.sid)
+      this.#noteDeleted(s.persisted_start)
     }
+  }
+
+  #noteDeleted(start: number | null): void {
+    const t = start ?? Number.NEGATIVE_INFINITY
+    if (this.#deleteFrom === null || t < this.#deleteFrom) this.#deleteFrom = t
   }
 
   /** Drops from memory sessions that no non-late event can reach any more; returns how many. */
@@ -141,30 +161,62 @@ export class Sessionizer {
     return this.#dirty.size > 0 || this.#deleteIds.size > 0 || this.#deleteStates.size > 0
   }
 
-  /** Everything changed since the last call; marks it written. */
+  /**
+   * Everything changed since the last call; marks it written. The state is a delta (changed and
+   * gone sessions) or, when a delta would be as large as one or the deltas since the last snapshot
+   * hold more entries than there are open sessions, a snapshot: reading back costs at most about
+   * two snapshots, and a checkpoint writes about what changed.
+   */
   drain(): SessionChanges {
     const rows: SessionRow[] = []
-    const openStates: { sid: string; json: string }[] = []
+    const replaces: boolean[] = []
+    const changedOpen: Session[] = []
     for (const s of this.#dirty) {
       const row = sessionRow(s, this.#o)
-      // An earlier event changed the session's first event, hence its id: the old row goes.
-      if (s.persisted_id !== null && s.persisted_id !== row.session_id) this.#deleteIds.add(s.persisted_id)
+      if (s.persisted_id !== null) {
+        // An earlier event changed the session's first event, hence its id: the old row goes.
+        if (s.persisted_id !== row.session_id) this.#deleteIds.add(s.persisted_id)
+        this.#noteDeleted(s.persisted_start)
+      }
+      replaces.push(s.persisted_id === row.session_id)
       rows.push(row)
-      const closed = this.#closed.has(s)
       s.persisted_id = row.session_id
-      if (!closed) openStates.push({ sid: s.sid, json: JSON.stringify(s) })
+      s.persisted_start = row.start_time
+      if (!this.#closed.has(s)) changedOpen.push(s)
+    }
+    const gone = [...this.#deleteStates]
+    let state: string | null = null
+    let snapshot = false
+    if (changedOpen.length > 0 || gone.length > 0) {
+      const entries = changedOpen.length + gone.length
+      snapshot = this.#snapshotNext || entries * 2 >= this.#open || this.#sinceSnapshot + entries > this.#open
+      if (snapshot) {
+        state = encodeStateDoc(true, this.#openIterable(), [])
+        this.#sinceSnapshot = 0
+        this.#snapshotNext = false
+      } else {
+        state = encodeStateDoc(false, changedOpen, gone)
+        this.#sinceSnapshot += entries
+      }
     }
     const changes: SessionChanges = {
-      deleteIds: [...this.#deleteIds],
       rows,
-      openStates,
-      deleteStates: [...this.#deleteStates],
+      replaces,
+      deleteIds: [...this.#deleteIds],
+      deleteFrom: this.#deleteFrom,
+      state,
+      stateIsSnapshot: snapshot,
     }
     this.#dirty.clear()
     this.#closed.clear()
     this.#deleteIds.clear()
     this.#deleteStates.clear()
+    this.#deleteFrom = null
     return changes
+  }
+
+  *#openIterable(): Iterable<Session> {
+    for (const list of this.#byVisitor.values()) yield* list
   }
 
   /** Every open session (for a full snapshot in tests and tools). */
@@ -172,13 +224,19 @@ export class Sessionizer {
     return [...this.#byVisitor.values()].flat()
   }
 
-  /** Restores open sessions from their saved states (all of them written before). */
+  /**
+   * Restores open sessions from their saved states (all of them written before). The next state
+   * written is a snapshot, which compacts whatever documents the restore read.
+   */
   restore(states: readonly Session[]): void {
     this.#byVisitor.clear()
     this.#dirty.clear()
     this.#closed.clear()
     this.#deleteIds.clear()
     this.#deleteStates.clear()
+    this.#deleteFrom = null
+    this.#sinceSnapshot = 0
+    this.#snapshotNext = true
     for (const s of states) {
       let list = this.#byVisitor.get(s.visitor_id)
       if (!list) {

@@ -31,6 +31,8 @@ interface WindowState {
   fired: boolean
   /** Changed since it fired. */
   changed: boolean
+  /** In the dirty set (checked per input, cheaper than adding to the set again). */
+  dirty: boolean
 }
 
 /** Saved form of one window. */
@@ -43,6 +45,11 @@ export class WindowOperator<T> {
   readonly #slide: number
   readonly #byKey = new Map<string, Map<number, WindowState>>()
   readonly #dirty = new Set<WindowState>()
+  /**
+   * The window the last input went to: consecutive inputs mostly share key and window (one site,
+   * the current minute), which saves two map lookups per input. Forgotten whenever windows are purged.
+   */
+  #last: WindowState | null = null
 
   constructor(options: WindowOptions<T>) {
     const slide = options.slideMs ?? options.sizeMs
@@ -59,21 +66,10 @@ export class WindowOperator<T> {
     let accepted = false
     for (let start = last; start > time - this.#size; start -= this.#slide) {
       if (start + this.#size + this.#o.allowedLatenessMs <= watermark) continue
-      let windows = this.#byKey.get(key)
-      if (!windows) {
-        windows = new Map()
-        this.#byKey.set(key, windows)
-      }
-      let w = windows.get(start)
-      if (!w) {
-        w = {
-          key,
-          start,
-          aggregates: this.#o.aggregates.map((a) => createAggregate(a.kind)),
-          fired: false,
-          changed: false,
-        }
-        windows.set(start, w)
+      let w = this.#last
+      if (w === null || w.start !== start || w.key !== key) {
+        w = this.#window(key, start)
+        this.#last = w
       }
       const specs = this.#o.aggregates
       for (let i = 0; i < specs.length; i++) {
@@ -86,10 +82,35 @@ export class WindowOperator<T> {
         if (v !== null && v !== undefined) w.aggregates[i]!.add(v)
       }
       if (w.fired) w.changed = true
-      this.#dirty.add(w)
+      if (!w.dirty) {
+        w.dirty = true
+        this.#dirty.add(w)
+      }
       accepted = true
     }
     return accepted
+  }
+
+  /** The window of `key` starting at `start`, created when missing. */
+  #window(key: string, start: number): WindowState {
+    let windows = this.#byKey.get(key)
+    if (!windows) {
+      windows = new Map()
+      this.#byKey.set(key, windows)
+    }
+    let w = windows.get(start)
+    if (!w) {
+      w = {
+        key,
+        start,
+        aggregates: this.#o.aggregates.map((a) => createAggregate(a.kind)),
+        fired: false,
+        changed: false,
+        dirty: false,
+      }
+      windows.set(start, w)
+    }
+    return w
   }
 
   /**
@@ -97,6 +118,7 @@ export class WindowOperator<T> {
    * event changed, purges those past end + lateness. Results are ordered by start, then key.
    */
   advance(watermark: number): WindowResult[] {
+    this.#last = null
     const out: WindowResult[] = []
     for (const [key, windows] of this.#byKey) {
       for (const [start, w] of windows) {
@@ -117,9 +139,10 @@ export class WindowOperator<T> {
 
   /** Windows changed since the last call (open, fired or just purged), for upserting; clears the marks. */
   drainDirty(): WindowResult[] {
-    const out = [...this.#dirty].map((w) =>
-      this.#result(w, w.fired ? (w.changed ? 'update' : 'final') : 'open'),
-    )
+    const out = [...this.#dirty].map((w) => {
+      w.dirty = false
+      return this.#result(w, w.fired ? (w.changed ? 'update' : 'final') : 'open')
+    })
     this.#dirty.clear()
     return out
   }
@@ -147,6 +170,7 @@ export class WindowOperator<T> {
   restore(saved: readonly SavedWindow[]): void {
     this.#byKey.clear()
     this.#dirty.clear()
+    this.#last = null
     for (const [key, start, fired, changed, aggs] of saved) {
       let windows = this.#byKey.get(key)
       if (!windows) {
@@ -158,6 +182,7 @@ export class WindowOperator<T> {
         start,
         fired,
         changed,
+        dirty: false,
         aggregates: this.#o.aggregates.map((a, i) => createAggregate(a.kind, aggs[i])),
       })
     }

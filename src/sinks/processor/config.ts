@@ -53,7 +53,15 @@ export const processorSinkConfig = z.strictObject({
     .positive()
     .default(1_000)
     .describe(
-      'How often sessions, rollups and the state are written with the log position (one transaction); the tables are this current.',
+      'How often sessions, rollups and the state are written with the log position (one transaction) while the processor keeps up with the stream; the tables are this current.',
+    ),
+  checkpoint_max_interval_ms: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe(
+      'Longest interval between checkpoints while working through a backlog: when the events come in more than `checkpoint_interval_ms` after they were received, checkpoints come as often as that lag, up to this. The tables are at most about twice as far behind as the stream, and a backlog is worked off faster (a checkpoint costs per changed session, not per event).',
     ),
   checkpoint_max_events: z
     .number()

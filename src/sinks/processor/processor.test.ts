@@ -122,22 +122,77 @@ describe('processor sink', () => {
     const path = join(await tempDir(), 'db.duckdb')
     const sink = await build(path, { checkpoint_max_events: 1 })
     const db = await open(path)
+    // The first batch is checkpointed before the write resolves (a position to report from then on).
+    await sink.write({ events: [testEvent('v', T0, { id: 'first' })], deadLetters: [] }, ctx(1))
+    assert.deepEqual(await sink.storedPosition(EVENTS_TOPIC), { topic: EVENTS_TOPIC, offsets: { 0: 1 } })
     // Break the transaction from outside: a table the checkpoint writes is missing.
     const c = await db.connect()
     await c.run('ALTER TABLE rollups_minute RENAME TO rollups_away')
-    const batch = { events: [testEvent('v', T0, { id: 'only' })], deadLetters: [] }
+    const batch = { events: [testEvent('v', T0 + SECOND, { id: 'only' })], deadLetters: [] }
     // The checkpoint runs in the background: the write resolves, the checkpoint fails.
-    await sink.write(batch, ctx(1))
+    await sink.write(batch, ctx(2))
     await assert.rejects(sink.checkpoint(), /processor checkpoint/)
     // While a checkpoint is failing, writes retry it and report the error to the pipeline.
-    await assert.rejects(sink.write(batch, ctx(1)), /processor checkpoint/)
+    await assert.rejects(sink.write(batch, ctx(2)), /processor checkpoint/)
     await c.run('ALTER TABLE rollups_away RENAME TO rollups_minute')
     c.closeSync()
-    await sink.write(batch, ctx(1)) // the pipeline retries the same batch
-    assert.deepEqual(await query(db, 'SELECT events FROM sessions'), [[1]])
-    assert.deepEqual(await query(db, 'SELECT events::INTEGER FROM rollups_minute'), [[1]])
+    await sink.write(batch, ctx(2)) // the pipeline retries the same batch
+    assert.deepEqual(await query(db, 'SELECT events FROM sessions'), [[2]])
+    assert.deepEqual(await query(db, 'SELECT events::INTEGER FROM rollups_minute'), [[2]])
     await sink.close()
     await db.release()
+  })
+
+  test('checkpoints come every interval when live and as often as the lag (up to the maximum) on a backlog', async () => {
+    const path = join(await tempDir(), 'db.duckdb')
+    const clock = new ManualClock(T0)
+    const sink = await build(
+      path,
+      {
+        checkpoint_interval_ms: SECOND,
+        checkpoint_max_interval_ms: 10 * SECOND,
+        allowed_lateness_ms: 60 * MINUTE,
+      },
+      clock,
+    )
+    const stored = async () => (await sink.storedPosition(EVENTS_TOPIC))?.offsets[0]
+    let offset = 0
+    // Events received `lagMs` before the clock's now, one per batch.
+    const write = async (lagMs: number) => {
+      offset++
+      await sink.write(
+        { events: [testEvent('v', clock.now() - lagMs, { id: `b${offset}` })], deadLetters: [] },
+        ctx(offset),
+      )
+      await sink.settled()
+    }
+    await write(20 * MINUTE)
+    assert.equal(await stored(), 1, 'the first batch is checkpointed at once')
+    // A backlog 20 minutes behind: no checkpoint until the maximum interval has passed.
+    clock.advance(2 * SECOND)
+    await write(20 * MINUTE)
+    clock.advance(7 * SECOND)
+    await write(20 * MINUTE)
+    assert.equal(await stored(), 1)
+    clock.advance(SECOND)
+    await write(20 * MINUTE)
+    assert.equal(await stored(), 4, 'the maximum interval passed')
+    // 3 s behind: every 3 s.
+    clock.advance(2 * SECOND)
+    await write(3 * SECOND)
+    assert.equal(await stored(), 4)
+    clock.advance(SECOND)
+    await write(3 * SECOND)
+    assert.equal(await stored(), 6)
+    // Caught up: every interval again.
+    clock.advance(SECOND)
+    await write(0)
+    assert.equal(await stored(), 7)
+    clock.advance(SECOND / 2)
+    await write(0)
+    assert.equal(await stored(), 7)
+    await sink.close()
+    assert.equal(await stored(), 8, 'closing writes what was applied')
   })
 })
 
@@ -292,4 +347,60 @@ test('a crash between checkpoints: the pipeline replays from the checkpoint to t
       assert.ok(recorder.positions[i]![Number(p)]! >= o, `position ${i} of the other sink went back`)
   // Only now may the abandoned sink let go of its connection (its final checkpoint is stale; it
   // writes into a database nobody reads any more).
+})
+
+test('a crash before the first interval: the first batch was checkpointed, so nothing is lost for the processor', async () => {
+  const events = stream()
+  const logOptions = {
+    partitions: 2,
+    segmentBytes: 1 << 20,
+    segmentMs: 3_600_000,
+    retentionMs: null,
+    retentionBytes: null,
+    compression: 'none',
+    flushIntervalMs: 0,
+    maxBatchBytes: 1 << 20,
+    retentionCheckMs: 0,
+    lagUpdateMs: 0,
+  } as const
+  const refDir = await tempDir()
+  const refLog = await SegmentLog.open({ dir: join(refDir, 'log'), ...logOptions }, logger)
+  await refLog.append(EVENTS_TOPIC, events.map(eventRecord))
+  const refSink = await build(join(refDir, 'db.duckdb'))
+  await runPipeline(refLog, [{ id: 'processor', sink: refSink }], events.length)
+  await refSink.close()
+  await refLog.close()
+  const reference = await tables(join(refDir, 'db.duckdb'))
+
+  const dir = await tempDir()
+  const path = join(dir, 'db.duckdb')
+  const log = await SegmentLog.open({ dir: join(dir, 'log'), ...logOptions }, logger)
+  await log.append(EVENTS_TOPIC, events.map(eventRecord))
+  // An interval of an hour: the crash comes long before the first interval would end, after the
+  // pipeline has committed offsets for 300 events (the other sink has them).
+  const crashed = await build(path)
+  const recorder = new Recorder()
+  await runPipeline(
+    log,
+    [
+      { id: 'processor', sink: crashed },
+      { id: 'other', sink: recorder },
+    ],
+    300,
+  )
+  await crashed.settled()
+  const first = await crashed.storedPosition(EVENTS_TOPIC)
+  assert.ok(first !== null, 'the first batch left a position')
+  const restarted = await build(path)
+  await runPipeline(
+    log,
+    [
+      { id: 'processor', sink: restarted },
+      { id: 'other', sink: recorder },
+    ],
+    events.length,
+  )
+  await restarted.close()
+  await log.close()
+  assert.equal(await tables(path), reference)
 })

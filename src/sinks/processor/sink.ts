@@ -1,12 +1,14 @@
 // The processor sink's runtime: feeds each batch to the engine and, every checkpoint interval (or
 // after enough events), writes sessions, rollups, late events, the state and the log position in
-// one transaction, in the background while the next batches are applied. Batches between checkpoints are acknowledged at once; after a crash the pipeline
-// resumes at the checkpoint's position for this sink (see Sink.storedPosition), so the state and the
-// tables see every event exactly once.
+// one transaction, in the background while the next batches are applied. Batches between
+// checkpoints are acknowledged at once; after a crash the pipeline resumes at the checkpoint's
+// position for this sink (see Sink.storedPosition), so the state and the tables see every event
+// exactly once.
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { BuildContext, LogPosition, Sink, SinkBatch, SinkWriteContext } from '../../core/component.ts'
 import { errorMessage, SinkError } from '../../core/errors.ts'
+import type { ClickEvent } from '../../core/event.ts'
 import type { CheckpointStore } from '../../processor/checkpoint-store.ts'
 import { type EngineChanges, ProcessorEngine } from '../../processor/engine.ts'
 import type { Database } from '../../store/duckdb/database.ts'
@@ -95,6 +97,9 @@ export class ProcessorSink implements Sink {
   #failed: { changes: EngineChanges; position: LogPosition } | null = null
   #sinceCheckpoint = 0
   #lastCheckpointAt: number
+  /** When the last batch was applied (clock ms), and how long before that its newest event arrived. */
+  #lastBatchAt = Number.NEGATIVE_INFINITY
+  #lagMs = 0
   /** Writes and explicit checkpoints, one at a time, in order. */
   #queue: Promise<void> = Promise.resolve()
   /** The checkpoint transaction running in the background, if any (one at a time on the connection). */
@@ -130,8 +135,7 @@ export class ProcessorSink implements Sink {
     // Open sessions and the current minute are written even when no batch arrives, so the tables
     // (today's bounce rate, this minute's visitors) lag by at most an interval.
     this.#timer = setInterval(() => {
-      if (this.#inflight || this.#ctx.clock.now() - this.#lastCheckpointAt < this.#cfg.checkpoint_interval_ms)
-        return
+      if (this.#inflight || !this.#due(this.#ctx.clock.now())) return
       this.checkpoint().catch((err) => this.#ctx.log.error({ err }, 'processor checkpoint failed; retrying'))
     }, cfg.checkpoint_interval_ms)
     this.#timer.unref()
@@ -176,17 +180,53 @@ export class ProcessorSink implements Sink {
       if (out.duplicates > 0) this.#ctx.metrics.discarded('duplicate', out.duplicates)
       this.#applied = ctx.position
       this.#sinceCheckpoint += batch.events.length
+      this.#noteLag(batch.events)
+    }
+    // Until its first checkpoint the sink has no position to report, and the pipeline would take it
+    // to hold the committed offsets, which move on as batches are acknowledged: a crash then lost
+    // those batches for the processor. The first batch is therefore checkpointed before it is
+    // acknowledged; from then on the stored position covers every partition.
+    if (this.#checkpointed === null) {
+      if (this.#inflight) await this.#inflight
+      return this.#checkpoint()
     }
     const due =
       this.#failed !== null ||
       this.#sinceCheckpoint >= this.#cfg.checkpoint_max_events ||
-      this.#ctx.clock.now() - this.#lastCheckpointAt >= this.#cfg.checkpoint_interval_ms
+      this.#due(this.#ctx.clock.now())
     if (!due) return
     // One checkpoint in flight at most: when the store is slower than the stream, the pipeline waits.
     if (this.#inflight) await this.#inflight
     // A checkpoint failed: retry it here, so the pipeline sees the error (retries, not ready).
     if (this.#failed) return this.#checkpoint()
     this.#startCheckpoint()
+  }
+
+  /** Notes how far behind the stream the batch's newest event is (by when the source received it). */
+  #noteLag(events: readonly ClickEvent[]): void {
+    if (events.length === 0) return
+    let newest = Number.NEGATIVE_INFINITY
+    for (const e of events) if (e.received_at > newest) newest = e.received_at
+    const now = this.#ctx.clock.now()
+    this.#lastBatchAt = now
+    this.#lagMs = now - newest
+  }
+
+  /**
+   * Whether the checkpoint interval has passed. It is `checkpoint_interval_ms` while the processor
+   * keeps up with the stream. While it works through a backlog (the events it gets were received
+   * longer ago than that), the interval stretches with that lag up to `checkpoint_max_interval_ms`:
+   * the tables are already that far behind, they stay at most about twice as far behind, and the
+   * cost of a checkpoint, which grows with the sessions that changed, not with the events, is
+   * shared by more events, so the backlog is worked off sooner. No batch for an interval means
+   * the processor has caught up.
+   */
+  #due(now: number): boolean {
+    const base = this.#cfg.checkpoint_interval_ms
+    let interval = base
+    if (now - this.#lastBatchAt < base && this.#lagMs > base)
+      interval = Math.min(this.#lagMs, Math.max(base, this.#cfg.checkpoint_max_interval_ms))
+    return now - this.#lastCheckpointAt >= interval
   }
 
   /**
@@ -236,7 +276,7 @@ export class ProcessorSink implements Sink {
       const empty =
         changes.sessions.rows.length === 0 &&
         changes.sessions.deleteIds.length === 0 &&
-        changes.sessions.deleteStates.length === 0 &&
+        changes.sessions.state === null &&
         changes.rollups.length === 0 &&
         changes.late.length === 0
       if (empty && samePosition(this.#checkpointed, position)) return
