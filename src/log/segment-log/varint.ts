@@ -45,27 +45,36 @@ export class VarintReader {
 
   /** Reads one zigzag varint (up to 64 bits; throws on a malformed or over-long one). */
   varint(): number {
-    // Every record field is a varint, so this runs five times per record read: the one- and
-    // two-byte forms (nearly all of them) take the int32 path, never reading past the end.
+    // Every record field is a varint, so this runs five times per record read. The one- and
+    // two-byte forms (nearly all of them) are read here, small enough for the JIT to inline;
+    // longer ones, and the end of the buffer, take the general path.
+    const buf = this.buf
+    const pos = this.pos
+    if (pos + 1 < buf.length) {
+      const b = buf[pos]!
+      if (b < 0x80) {
+        this.pos = pos + 1
+        return (b >>> 1) ^ -(b & 1)
+      }
+      const c = buf[pos + 1]!
+      if (c < 0x80) {
+        const z = (b & 0x7f) | (c << 7)
+        this.pos = pos + 2
+        return (z >>> 1) ^ -(z & 1)
+      }
+    }
+    return this.#general()
+  }
+
+  #general(): number {
     const buf = this.buf
     const end = buf.length
     let pos = this.pos
-    if (pos >= end) throw new RangeError('varint runs past the end of the buffer')
-    let b = buf[pos++]!
-    if (b < 0x80) {
-      this.pos = pos
-      return (b >>> 1) ^ -(b & 1)
-    }
-    if (pos < end && buf[pos]! < 0x80) {
-      const z = (b & 0x7f) | (buf[pos++]! << 7)
-      this.pos = pos
-      return (z >>> 1) ^ -(z & 1)
-    }
-    let z = b & 0x7f
-    let scale = 128
-    for (let i = 1; i < 10; i++) {
+    let z = 0
+    let scale = 1
+    for (let i = 0; i < 10; i++) {
       if (pos >= end) throw new RangeError('varint runs past the end of the buffer')
-      b = buf[pos++]!
+      const b = buf[pos++]!
       z += (b & 0x7f) * scale
       if (b < 0x80) {
         this.pos = pos
