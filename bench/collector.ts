@@ -175,6 +175,7 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
       let log = { fsyncs: 0, fsyncSeconds: 0, appends: 0, appendSeconds: 0, bytes: 0 }
       let underLoad = idle
       let catchUpS = 0
+      let catchUpTotalS = 0
       const order = Array.from({ length: ROUNDS }, (_, r) =>
         r % 2 === 0 ? (['baseline', 'clickflow'] as const) : (['clickflow', 'baseline'] as const),
       ).flat()
@@ -196,7 +197,9 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
           connections.clickflow = Math.max(connections.clickflow, m.connections)
           // Each round starts with the pipeline caught up, and the baseline never shares the machine
           // with clickflow's backlog.
-          catchUpS = Math.max(catchUpS, (await caughtUp(cf.adminUrl)).seconds)
+          const wait = (await caughtUp(cf.adminUrl)).seconds
+          catchUpS = Math.max(catchUpS, wait)
+          catchUpTotalS += wait
           log = {
             fsyncs: log.fsyncs + log1.fsyncs - log0.fsyncs,
             fsyncSeconds: log.fsyncSeconds + log1.fsyncSeconds - log0.fsyncSeconds,
@@ -217,6 +220,8 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
         fsyncMs: log.fsyncs > 0 ? (log.fsyncSeconds / log.fsyncs) * 1000 : 0,
         appendMs: log.appends > 0 ? (log.appendSeconds / log.appends) * 1000 : 0,
         logBytesPerEvent: log.bytes / Math.max(1, ackedMeasured),
+        // Acknowledged and stored: the rounds' events over their load time plus the waits after them.
+        sustainedEventsPerS: ackedMeasured / (cfRun.durationS + catchUpTotalS),
       }
       const final = await caughtUp(cf.adminUrl)
       const end = memoryOf(cf.server.pid)

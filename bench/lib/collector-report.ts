@@ -41,6 +41,11 @@ export interface Diagnostics {
   readonly appendMs: number
   /** Log record bytes (key + value, before any compression) per acknowledged event. */
   readonly logBytesPerEvent: number
+  /**
+   * Events acknowledged in the measured rounds over the rounds' time plus the time the pipeline then
+   * needed to store them: what the whole process keeps up with, not only the collector.
+   */
+  readonly sustainedEventsPerS: number
 }
 
 export interface Outcome {
@@ -162,7 +167,8 @@ function findings(outcomes: readonly Outcome[]): string[] {
       `${x.scenario.label}: stored ${int(v.stored)} events; collector acknowledged ${int(v.serverAcked)}; wrk saw ` +
         `${int(v.ackedEvents)} acknowledged (+${int(v.stored - v.ackedEvents)} in flight when wrk stopped, bound ` +
         `${int(v.inFlightBound)}); refused by the collector: ${refused(v.discarded)}; all queryable at most ` +
-        `${v.caughtUpS.toFixed(1)} s after a round's load: ${v.ok ? 'OK' : 'MISMATCH'}`,
+        `${v.caughtUpS.toFixed(1)} s after a round's load (acknowledged and stored, load time plus those ` +
+        `waits: ${int(x.clickflow.diagnostics.sustainedEventsPerS)} events/s): ${v.ok ? 'OK' : 'MISMATCH'}`,
     )
   }
   const pct = (n: number) => `${Math.round(n * 100)}%`
