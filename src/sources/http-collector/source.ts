@@ -233,8 +233,14 @@ export class HttpCollector implements Source {
     if (this.#ids) for (const e of events) this.#deriveVisitor(e, info)
     // Both appends must be durable before we answer: accepted events and the dead letters.
     const writes: Promise<void>[] = []
-    if (accepted > 0) writes.push(this.#out!.write(events))
-    if (rejected.length > 0) writes.push(this.#out!.deadLetter(this.#deadLetters(rejected, info)))
+    try {
+      if (accepted > 0) writes.push(this.#out!.write(events))
+      if (rejected.length > 0) writes.push(this.#out!.deadLetter(this.#deadLetters(rejected, info)))
+    } catch (err) {
+      // The request is refused for the append that threw; one already issued must not fail unobserved.
+      for (const w of writes) w.catch(() => undefined)
+      throw err
+    }
     this.#pendingEvents += accepted
     return (writes.length === 1 ? writes[0]! : Promise.all(writes)).then(
       () => {
