@@ -13,6 +13,7 @@ import type { Sink, SinkBatch, SinkWriteContext } from '../../core/component.ts'
 import type { ClickEvent } from '../../core/event.ts'
 import { EVENTS_TOPIC, eventRecord } from '../../log/envelope.ts'
 import { SegmentLog } from '../../log/segment-log/segment-log.ts'
+import { decodeStateDoc } from '../../processor/session-state.ts'
 import { MINUTE, SECOND, T0, testEvent } from '../../processor/testing.ts'
 import { type Database, openDatabase } from '../../store/duckdb/database.ts'
 import { createLogger } from '../../telemetry/logger.ts'
@@ -140,6 +141,37 @@ describe('processor sink', () => {
     assert.deepEqual(await query(db, 'SELECT events FROM sessions'), [[2]])
     assert.deepEqual(await query(db, 'SELECT events::INTEGER FROM rollups_minute'), [[2]])
     await sink.close()
+    await db.release()
+  })
+
+  test('open sessions saved in the previous format (a JSON row each) are restored and then replaced by a snapshot', async () => {
+    const path = join(await tempDir(), 'db.duckdb')
+    const first = await build(path)
+    await first.write({ events: [testEvent('v', T0, { id: 'one', page: '/a' })], deadLetters: [] }, ctx(1))
+    await first.close()
+    // Rewrite the saved state as the previous version kept it: one JSON object per open session.
+    const db = await open(path)
+    const c = await db.connect()
+    const [[doc]] = (await c.runAndReadAll('SELECT state FROM clickflow_processor_state')).getRows() as [
+      [string],
+    ]
+    const [session] = decodeStateDoc(doc).open
+    const { persisted_start: _unknownBefore, ...old } = session!
+    await c.run('DELETE FROM clickflow_processor_state')
+    await c.run(
+      `INSERT INTO clickflow_processor_sessions VALUES ('processor', 'one', '${JSON.stringify(old)}')`,
+    )
+    const restarted = await build(path)
+    await restarted.write(
+      { events: [testEvent('v', T0 + MINUTE, { id: 'two', page: '/b' })], deadLetters: [] },
+      ctx(2),
+    )
+    await restarted.checkpoint()
+    assert.deepEqual(await query(db, 'SELECT entry_page, exit_page, events FROM sessions'), [['/a', '/b', 2]])
+    assert.deepEqual(await query(db, 'SELECT count(*)::INTEGER FROM clickflow_processor_sessions'), [[0]])
+    assert.deepEqual(await query(db, 'SELECT snapshot FROM clickflow_processor_state'), [[true]])
+    c.closeSync()
+    await restarted.close()
     await db.release()
   })
 

@@ -131,8 +131,8 @@ export const SCHEMA_DDL: readonly string[] = [
   // The state of the processor's open sessions: one document per checkpoint that changed them, a
   // snapshot of every open session or a delta on top of the documents before it (format in
   // src/processor/session-state.ts); a snapshot deletes the older ones in its transaction. One
-  // document instead of a row per session: a checkpoint of 5,000 changed sessions took 5x longer
-  // as rows of JSON objects.
+  // document instead of a row per session: no per-row delete, and positional tuples are 2.7x fewer
+  // bytes than the JSON objects of the previous form.
   `CREATE TABLE IF NOT EXISTS clickflow_processor_state (
      processor_id VARCHAR NOT NULL,
      seq BIGINT NOT NULL,
