@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { type ClickEvent, emptyEvent } from '../core/event.ts'
 import { deadLetterRecord, decodeEnvelope, eventRecord } from './envelope.ts'
-import { decodeEvent, encodeEvent, FORMAT_V1 } from './event-codec.ts'
+import { decodeEvent, EVENT_FIELD_NAMES, encodeEvent, FORMAT_V1 } from './event-codec.ts'
 
 /** Every field set to a value of its own, so a swapped index shows up. */
 function fullEvent(): ClickEvent {
@@ -39,6 +39,29 @@ describe('event codec', () => {
     const fromJson = decodeEnvelope(Buffer.from(JSON.stringify({ event: e })))
     assert.ok('event' in fromJson)
     assert.deepEqual(Object.keys(back), Object.keys(fromJson.event))
+  })
+
+  test("each field sets its own bit of the presence bitmap, in the format's field order", () => {
+    const full = fullEvent()
+    const base = emptyEvent({
+      event_id: '',
+      event_type: 'pageview',
+      event_time: 0,
+      received_at: 0,
+      source_id: '',
+    })
+    const always = new Set(['event_id', 'event_type', 'event_time', 'received_at', 'source_id'])
+    EVENT_FIELD_NAMES.forEach((name, i) => {
+      const one = { ...base, [name]: full[name] }
+      const bytes = encodeEvent(one)
+      for (let j = 0; j < EVENT_FIELD_NAMES.length; j++) {
+        const set = (bytes[2 + (j >> 3)]! & (1 << (j & 7))) !== 0
+        const expected = j === i || always.has(EVENT_FIELD_NAMES[j]!)
+        assert.equal(set, expected, `${name}: bit ${j} (${EVENT_FIELD_NAMES[j]})`)
+      }
+      assert.deepEqual(decodeEvent(bytes), one)
+    })
+    assert.deepEqual([...EVENT_FIELD_NAMES].sort(), Object.keys(full).sort(), 'every field has a place')
   })
 
   test('empty fields are omitted and come back as null and false', () => {
