@@ -35,7 +35,9 @@ const open = new Map<string, Entry>()
  * WAL size that triggers an automatic checkpoint, which runs inside the sink's COMMIT. DuckDB's 16 MB
  * default checkpointed every ~27,000 events and each checkpoint recompressed the whole unfinished row
  * group (122,880 rows, ~75 MB of WAL), so commits took 4x longer (bench/store.ts); 128 MB lets a
- * row group fill before it is written, while keeping the WAL replayed at startup bounded.
+ * row group fill before it is written, while keeping the WAL replayed at startup bounded. Only
+ * transactions smaller than a row group go through the WAL: DuckDB writes larger ones (the
+ * pipeline's batches during a backlog) compressed straight into the file.
  */
 const CHECKPOINT_THRESHOLD = '128MB'
 
