@@ -6,6 +6,7 @@ import type { Database } from '../store/duckdb/database.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { ComponentMetrics, Metrics } from '../telemetry/metrics.ts'
 import type { Clock } from './clock.ts'
+import type { ErasureHooks } from './erasure-hooks.ts'
 import type { ClickEvent, DeadLetter } from './event.ts'
 import type { StepResult } from './step-result.ts'
 
@@ -36,6 +37,8 @@ export interface BuildContext {
    * the processing role, where the admin listener runs.
    */
   readonly adminRoutes?: AdminRoutes
+  /** Where a component that holds people's data in memory registers to forget them (processing role). */
+  readonly erasure?: ErasureHooks
 }
 
 /** A component type: its config schema and how to build it. */

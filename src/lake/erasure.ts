@@ -1,8 +1,11 @@
 // Erasure of one person (issue 6): their rows leave the lake's current files (rewritten without
-// them, the old files deleted at once) and the store, and an audit record says who asked, when and
+// them, the old files deleted at once), the store and the processor's open sessions (in memory and
+// saved), and an audit record says who asked, when and
 // how much went. It runs inside the lake's queue, so no export can copy the rows back in between.
 import { join } from 'node:path'
+import type { ErasureHooks } from '../core/erasure-hooks.ts'
 import { RequestError } from '../core/errors.ts'
+import { purgeVisitorsFromState } from '../processor/state-erasure.ts'
 import { type ErasureSubject, eraseFromStore, literal, visitorsOfUser } from '../store/duckdb/erase.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { Lake } from './lake.ts'
@@ -52,6 +55,7 @@ export function erase(
   now: number,
   metrics?: LakeMetrics,
   log?: Logger,
+  hooks?: ErasureHooks,
 ): Promise<ErasureResult> {
   return lake.exclusive('erase', async () => {
     const visitors = new Set<string>(subject.kind === 'visitor' ? [subject.id] : [])
@@ -70,13 +74,18 @@ export function erase(
       }
     })
     const list = [...visitors]
+    // Components holding them in memory (the processor's open sessions) forget them first, or a
+    // checkpoint would write their rows back after the delete.
+    await hooks?.run(visitors)
     const predicate =
       (list.length ? `visitor_id IN (${list.map(literal).join(', ')})` : 'false') +
       (subject.kind === 'user' ? ` OR user_id = ${literal(subject.id)}` : '')
     const lakeResult = await lake.rewriteWithoutUnlocked(predicate, `erasure of one ${subject.kind}`)
-    const counts = await withConnection(db, (conn) =>
-      eraseFromStore(conn, subject, list, requestedBy, now, lakeResult.files_rewritten),
-    )
+    const counts = await withConnection(db, async (conn) => {
+      // The processor's saved open sessions (when no running processor did it above).
+      await purgeVisitorsFromState(conn, visitors)
+      return eraseFromStore(conn, subject, list, requestedBy, now, lakeResult.files_rewritten)
+    })
     metrics?.erasures.inc({ subject_kind: subject.kind })
     for (const [table, n] of Object.entries({ ...counts, lake: lakeResult.rows_removed }))
       metrics?.erasedRows.inc({ table }, n)

@@ -3,6 +3,7 @@
 // compaction, vacuum and store retention.
 import type { AdminRoutes } from '../api/admin-routes.ts'
 import type { ClickflowConfig } from '../config/load.ts'
+import type { ErasureHooks } from '../core/erasure-hooks.ts'
 import type { Database } from '../store/duckdb/database.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
@@ -24,6 +25,7 @@ export async function startLakeService(
   logger: Logger,
   metrics: Metrics,
   routes: AdminRoutes,
+  erasureHooks?: ErasureHooks,
 ): Promise<LakeService> {
   const g = config.global
   const db = await openDuckdb()
@@ -39,7 +41,7 @@ export async function startLakeService(
     targetFileBytes: g.lake.target_file_bytes,
     vacuumRetentionMs: g.lake.vacuum_retention_ms,
   })
-  routes.add(...lakeRoutes(lake, db, lakeMetrics, log))
+  routes.add(...lakeRoutes(lake, db, lakeMetrics, log, Date.now, erasureHooks))
   const scheduler = startLakeScheduler({
     lake,
     db,

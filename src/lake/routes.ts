@@ -3,6 +3,7 @@
 // runs on the data directory (one process owns the store and the lake's writes).
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AdminRoute } from '../api/admin-routes.ts'
+import type { ErasureHooks } from '../core/erasure-hooks.ts'
 import { RequestError } from '../core/errors.ts'
 import { mediaType, parseJson, readBody } from '../http/read-body.ts'
 import { sendJson } from '../http/respond.ts'
@@ -65,6 +66,7 @@ export function lakeRoutes(
   metrics: LakeMetrics,
   log?: Logger,
   now: () => number = Date.now,
+  hooks?: ErasureHooks,
 ): AdminRoute[] {
   return [
     {
@@ -136,7 +138,7 @@ export function lakeRoutes(
       path: '/api/erase',
       handler: handler(async (req, res) => {
         const { subject, requestedBy } = parseErasureRequest(await jsonBody(req))
-        sendJson(res, 200, await erase(lake, db, subject, requestedBy, now(), metrics, log))
+        sendJson(res, 200, await erase(lake, db, subject, requestedBy, now(), metrics, log, hooks))
       }),
     },
   ]

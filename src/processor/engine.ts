@@ -107,6 +107,12 @@ export class ProcessorEngine {
     return this.sessions.evict(watermark)
   }
 
+  /** Forgets these visitors (an erasure): their sessions and their late events not yet written. */
+  erase(visitors: ReadonlySet<string>): number {
+    this.#late = this.#late.filter((l) => l.event.visitor_id === null || !visitors.has(l.event.visitor_id))
+    return this.sessions.erase(visitors)
+  }
+
   /** Whether a checkpoint would write anything besides the position. */
   get changed(): boolean {
     return this.sessions.changed || this.rollups.dirtySize > 0 || this.#late.length > 0

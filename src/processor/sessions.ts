@@ -156,6 +156,33 @@ export class Sessionizer {
     return n
   }
 
+  /**
+   * Forgets every session of these visitors (an erasure): nothing of theirs is written again, rows
+   * already written are deleted at the next drain, and the next state document is a snapshot, which
+   * replaces the documents that held them. Returns how many sessions went.
+   */
+  erase(visitors: ReadonlySet<string>): number {
+    let n = 0
+    for (const v of visitors) {
+      const list = this.#byVisitor.get(v)
+      if (!list) continue
+      for (const s of list) this.#forget(s)
+      this.#open -= list.length
+      n += list.length
+      this.#byVisitor.delete(v)
+    }
+    // Closed since the last drain, not written yet.
+    for (const s of this.#closed)
+      if (visitors.has(s.visitor_id)) {
+        this.#closed.delete(s)
+        this.#forget(s)
+        n++
+      }
+    for (const s of this.#dirty) if (visitors.has(s.visitor_id)) this.#dirty.delete(s)
+    if (n > 0) this.#snapshotNext = true
+    return n
+  }
+
   /** Whether anything changed since the last drain. */
   get changed(): boolean {
     return this.#dirty.size > 0 || this.#deleteIds.size > 0 || this.#deleteStates.size > 0

@@ -7,11 +7,12 @@ import { AdminRoutes } from '../api/admin-routes.ts'
 import { AdminServer, type Readiness } from '../api/admin-server.ts'
 import { analyticsRoutes } from '../api/analytics-routes.ts'
 import { importHandler } from '../api/import-endpoint.ts'
+import { startLateReconcilers } from '../backfill/start.ts'
 import { topologicalOrder } from '../config/graph.ts'
 import type { ClickflowConfig, ResolvedComponent } from '../config/load.ts'
 import type { Clock } from '../core/clock.ts'
 import type { BuildContext, ComponentKind, Sink, Transform } from '../core/component.ts'
-import { startLateReconcilers } from '../backfill/start.ts'
+import { ErasureHooks } from '../core/erasure-hooks.ts'
 import { dashboardRoutes } from '../dashboard/routes.ts'
 import { startLakeService } from '../lake/lake-service.ts'
 import { EVENTS_TOPIC } from '../log/envelope.ts'
@@ -79,7 +80,8 @@ export async function startProcessing(
     cleanups.push(() => store.close())
 
     const adminRoutes = new AdminRoutes()
-    const lake = await startLakeService(config, () => openDuckdb(), logger, metrics, adminRoutes)
+    const erasure = new ErasureHooks()
+    const lake = await startLakeService(config, () => openDuckdb(), logger, metrics, adminRoutes, erasure)
     cleanups.push(() => lake.stop())
     const analyticsDb = await openDuckdb()
     cleanups.push(() => analyticsDb.release())
@@ -96,6 +98,7 @@ export async function startProcessing(
       dataDir: g.data_dir,
       openDuckdb,
       adminRoutes,
+      erasure,
     })
 
     const sinks: PipelineSink[] = []

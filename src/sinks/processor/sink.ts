@@ -132,6 +132,7 @@ export class ProcessorSink implements Sink {
       ctx.clock,
     )
     this.#lastCheckpointAt = ctx.clock.now()
+    ctx.erasure?.add((visitors) => this.forget(visitors))
     // Open sessions and the current minute are written even when no batch arrives, so the tables
     // (today's bounce rate, this minute's visitors) lag by at most an interval.
     this.#timer = setInterval(() => {
@@ -246,6 +247,19 @@ export class ProcessorSink implements Sink {
   async settled(): Promise<void> {
     await this.#queue
     if (this.#inflight) await this.#inflight
+  }
+
+  /**
+   * Forgets visitors (an erasure) and checkpoints at once: their sessions are never written again,
+   * and the saved state no longer holds them (the checkpoint writes a snapshot without them).
+   */
+  forget(visitors: ReadonlySet<string>): Promise<void> {
+    const run = this.#queue.then(async () => {
+      if (this.#inflight) await this.#inflight
+      if (this.#engine.erase(visitors) > 0) await this.#checkpoint()
+    })
+    this.#queue = run.catch(() => undefined)
+    return run
   }
 
   /** Writes a checkpoint now (after the one in flight) if anything changed since the last one. */
