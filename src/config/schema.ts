@@ -155,9 +155,9 @@ export const pipelineSchema = z
       .int()
       .min(1)
       .max(1_000_000)
-      .default(131_072)
+      .default(10_000)
       .describe(
-        'Most events per batch handed to sinks. A batch is what the log holds, up to this: small while the pipeline keeps up, this large while it works off a backlog. The default exceeds a DuckDB row group (122,880 rows), so such a batch is written compressed straight to the store file instead of through its write-ahead log and again at a checkpoint (about half the CPU per event).',
+        'Most events per batch handed to sinks. A batch is what the log holds, up to this: small while the pipeline keeps up, this large while it works off a backlog. Over 122,880 (a DuckDB row group) a batch is written compressed straight to the store file instead of through its write-ahead log, 1.1-1.6x faster for the store sink, but the whole processing path gained ~3% in our runs while memory rose by ~400 MB and the admin API waited up to a second behind each large batch; raise it for bulk loads.',
       ),
     min_batch_interval_ms: z
       .number()
