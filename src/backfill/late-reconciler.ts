@@ -325,7 +325,10 @@ export class LateReconciler {
     for (const r of stored) {
       const e = toEvent(r)
       let list = eventsOf.get(e.visitor_id!)
-      if (!list) eventsOf.set(e.visitor_id!, (list = []))
+      if (!list) {
+        list = []
+        eventsOf.set(e.visitor_id!, list)
+      }
       list.push(e)
     }
     const newRows: SessionRow[] = []
