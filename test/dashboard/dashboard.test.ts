@@ -30,6 +30,7 @@ import {
   runCli,
   sqlNumber,
   start,
+  storedAndSessionized,
   tempDir,
 } from '../helpers/clickflow-process.ts'
 import {
@@ -85,11 +86,11 @@ describe('dashboard in Chromium', { skip: chromiumSkip() }, () => {
       dir.path,
     ])
     assert.equal(gen.code, 0, `generate failed: ${gen.stderr}`)
-    const loaded = await pollUntil(
-      async () => (await sqlNumber(cf.adminUrl, 'SELECT count(*) FROM events')) >= EVENTS,
-      60_000,
+    // Stored, and in the processor's sessions too: the page and the API must see the same data.
+    assert.ok(
+      await storedAndSessionized(cf.adminUrl, EVENTS),
+      'the generated events never reached the store and its sessions',
     )
-    assert.ok(loaded, 'the generated events never reached the store')
     browser = await launchChromium()
     context = await browser.newContext({ viewport: DESKTOP, timezoneId: 'UTC' })
     context.on('request', (r) => requested.push(r.url()))

@@ -244,3 +244,24 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   }
   return sum
 }
+
+/**
+ * Waits until `events` events are stored and every one of them (with a visitor, not a duplicate) is
+ * counted in a session: the store sink and the processor's checkpoints write at their own pace, and
+ * a page compared with the API must not see the sessions still growing in between.
+ */
+export async function storedAndSessionized(
+  adminUrl: string,
+  events: number,
+  timeoutMs = 60_000,
+): Promise<boolean> {
+  return pollUntil(async () => {
+    const [[stored, inSessions, sessionized]] = (await sql(
+      adminUrl,
+      `SELECT (SELECT count(*) FROM events),
+              (SELECT coalesce(sum(events), 0) FROM sessions),
+              (SELECT count(*) FROM events WHERE NOT is_duplicate AND visitor_id IS NOT NULL)`,
+    )) as [[unknown, unknown, unknown]]
+    return Number(stored) >= events && Number(inSessions) === Number(sessionized)
+  }, timeoutMs)
+}
