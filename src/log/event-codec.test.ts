@@ -64,6 +64,22 @@ describe('event codec', () => {
     assert.deepEqual([...EVENT_FIELD_NAMES].sort(), Object.keys(full).sort(), 'every field has a place')
   })
 
+  test('repeated short values decode to the same strings, also past the cache size and on hash collisions', () => {
+    const decoded: ClickEvent[] = []
+    const sent: ClickEvent[] = []
+    for (let i = 0; i < 12_000; i++) {
+      const e = fullEvent()
+      // 5,000 sites cycle through a 4,096-entry cache; the country flips between values of equal length.
+      e.site = `site-${i % 5_000}.example`
+      e.country = i % 2 === 0 ? 'DE' : 'FR'
+      e.browser = i % 3 === 0 ? 'Chrome' : 'Safari'
+      sent.push(e)
+      decoded.push(decodeEvent(encodeEvent(e)))
+    }
+    assert.deepEqual(decoded, sent)
+    assert.equal(decoded[0]!.country, decoded[2]!.country)
+  })
+
   test('empty fields are omitted and come back as null and false', () => {
     const e = emptyEvent({
       event_id: 'e1',
