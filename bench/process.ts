@@ -5,9 +5,9 @@
 // at most, and once more with one every second as when it keeps up with live traffic), then with
 // the processor and the live sink together; events/s per core = events / CPU seconds of the
 // process (DuckDB's threads included). Target >= 200 K events/s per core. (2) End to end at 10 K events/s
-// into a running clickflow: from the collector's 2xx to the event counted in /api/sql (events) and
-// in the sessions table; target p99 <= 1 s for /api/sql. Writes the "Stream processor" section of
-// docs/benchmarks.md.
+// into a running clickflow: from the collector's 2xx to the event counted in /api/sql (events), in a
+// pushed /api/live snapshot and in the sessions table; target p99 <= 1 s for /api/sql and /api/live.
+// Writes the "Stream processor" section of docs/benchmarks.md.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
