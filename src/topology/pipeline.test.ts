@@ -170,6 +170,56 @@ describe('Pipeline', () => {
     await log.close()
   })
 
+  test('reads and transforms the next batch while the sinks write one; delivers in order, commits after each write', async () => {
+    const { log } = await newLog()
+    const ids = Array.from({ length: 12 }, (_, i) => `e${String(i).padStart(2, '0')}`)
+    await log.append(
+      EVENTS_TOPIC,
+      ids.map((id) => eventRecord(sampleEvent(id))),
+    )
+    // The first write waits until the test lets it go; meanwhile the log must see the next read.
+    let release: () => void = () => undefined
+    const held = new Promise<void>((r) => {
+      release = r
+    })
+    const seen: string[][] = []
+    let writing = 0
+    const slow: Sink = {
+      keepsDeadLetters: false,
+      async healthcheck() {},
+      async write(batch) {
+        writing++
+        assert.equal(writing, 1, 'one write at a time')
+        if (seen.length === 0) await held
+        seen.push(batch.events.map((e) => e.event_id))
+        writing--
+      },
+      async close() {},
+    }
+    let reads = 0
+    const counting = new Proxy(log, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver)
+        if (prop !== 'read') return typeof v === 'function' ? v.bind(target) : v
+        return (...args: Parameters<SegmentLog['read']>) => {
+          reads++
+          return target.read(...args)
+        }
+      },
+    })
+    const p = pipeline(counting, [node('slow', slow)])
+    await p.start()
+    await until(() => reads >= 2)
+    assert.deepEqual(seen, [], 'the first batch is still being written')
+    assert.deepEqual(await log.committed(EVENTS_TOPIC, 'pipeline'), {}, 'nothing committed before the write')
+    release()
+    await until(() => seen.flat().length === ids.length)
+    assert.deepEqual(seen.flat(), ids, 'every event once, in log order')
+    await until(async () => (await log.committed(EVENTS_TOPIC, 'pipeline'))[0] === ids.length)
+    await p.stop(0)
+    await log.close()
+  })
+
   test('a stop while retrying commits nothing; the batch is delivered after restart', async () => {
     const { log } = await newLog()
     await log.append(

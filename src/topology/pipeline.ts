@@ -14,7 +14,7 @@ import type { Logger } from '../telemetry/logger.ts'
 import type { ComponentMetrics, Metrics } from '../telemetry/metrics.ts'
 import type { SinkNode, TransformNode } from './graph-eval.ts'
 import { resetOffset } from './offset-reset.ts'
-import { routeBatch } from './route-batch.ts'
+import { type RoutedBatch, routeBatch } from './route-batch.ts'
 import { warmUpTransforms } from './warmup.ts'
 
 /** A sink with its place in the graph. */
@@ -136,19 +136,26 @@ export class Pipeline {
     return Object.entries(target).some(([p, o]) => (this.#position[Number(p)] ?? 0) < o)
   }
 
-  async #read(): Promise<LogRecord[]> {
+  async #read(at: PartitionOffsets): Promise<LogRecord[]> {
     const per = Math.max(1, Math.floor(this.#o.settings.batch_max_events / this.#partitions))
     const out: LogRecord[] = []
     for (let p = 0; p < this.#partitions; p++) {
-      const records = await this.#o.log.read(this.#o.topic, p, this.#position[p] ?? 0, per)
+      const records = await this.#o.log.read(this.#o.topic, p, at[p] ?? 0, per)
       for (const r of records) out.push(r)
     }
     return out
   }
 
   async #run(): Promise<void> {
-    const { log, topic, group, logger } = this.#o
+    const { log, topic, logger } = this.#o
     let lastBatch = 0
+    // Reading runs one batch ahead of delivery: while the sinks write and commit batch N (DuckDB
+    // works on its own threads, the log's reads on the ingest thread), this thread reads, decodes
+    // and transforms batch N+1. Sinks still get batches one at a time and in order, and offsets are
+    // committed only after every sink resolved; a failure or a forced stop while batch N is retried
+    // drops N+1 unread-as-far-as-anyone-knows (its offsets were never committed).
+    let readAt: PartitionOffsets = { ...this.#position }
+    let inFlight: Promise<boolean> | null = null
     while (!this.#stopping) {
       // A pause between small batches lets them grow: each batch costs a store transaction and an
       // offset commit, so a trickle of single events would otherwise mean hundreds of each a second.
@@ -156,40 +163,59 @@ export class Pipeline {
       if (pause > 0) await this.#sleep(pause)
       let records: LogRecord[]
       try {
-        records = await this.#read()
+        records = await this.#read(readAt)
       } catch (err) {
+        if (inFlight && !(await inFlight)) return
+        inFlight = null
         if (err instanceof OffsetOutOfRangeError) {
           await this.#reset(err)
+          readAt = { ...this.#position }
           continue
         }
         logger.error({ err }, 'reading the log failed; retrying')
         await this.#sleep(this.#o.settings.retry_initial_ms)
+        readAt = { ...this.#position }
         continue
       }
       if (records.length === 0) {
+        if (inFlight) {
+          if (!(await inFlight)) return
+          inFlight = null
+          continue
+        }
         await log.waitForData(topic, this.#position, this.#o.settings.poll_timeout_ms, this.#forced.signal)
         continue
       }
       lastBatch = Date.now()
-      const next: PartitionOffsets = { ...this.#position }
+      const next: PartitionOffsets = { ...readAt }
       for (const r of records) next[r.partition] = Math.max(next[r.partition] ?? 0, r.offset + 1)
-      const position: LogPosition = { topic, offsets: next }
-      const delivered = await this.#deliver(records, position)
-      if (!delivered) return // forced stop while retrying: nothing is committed, the batch is read again later
-      const commit: PartitionOffsets = { ...next }
-      for (const [p, o] of Object.entries(this.#committedFloor))
-        if (o > (commit[Number(p)] ?? 0)) commit[Number(p)] = o
-      try {
-        await log.commit(topic, group, commit)
-      } catch (err) {
-        // The sinks hold the batch; exactly-once sinks skip it after a restart, others may see it twice.
-        logger.error({ err }, 'committing consumer offsets failed')
-      }
-      this.#position = next
-      for (const [sinkId, skip] of this.#skip) {
-        if (Object.entries(skip).every(([p, o]) => (next[Number(p)] ?? 0) >= o)) this.#skip.delete(sinkId)
-      }
+      readAt = next
+      const routed = this.#route(records)
+      if (inFlight && !(await inFlight)) return // forced stop while retrying: nothing more is committed
+      inFlight = this.#deliverAndCommit(routed, next)
     }
+    if (inFlight) await inFlight
+  }
+
+  /** Delivers a routed batch and commits its offsets; false if a forced stop interrupted retries. */
+  async #deliverAndCommit(routed: RoutedBatch, next: PartitionOffsets): Promise<boolean> {
+    const { log, topic, group, logger } = this.#o
+    const delivered = await this.#deliver(routed, { topic, offsets: next })
+    if (!delivered) return false // the batch is read again on the next start
+    const commit: PartitionOffsets = { ...next }
+    for (const [p, o] of Object.entries(this.#committedFloor))
+      if (o > (commit[Number(p)] ?? 0)) commit[Number(p)] = o
+    try {
+      await log.commit(topic, group, commit)
+    } catch (err) {
+      // The sinks hold the batch; exactly-once sinks skip it after a restart, others may see it twice.
+      logger.error({ err }, 'committing consumer offsets failed')
+    }
+    this.#position = next
+    for (const [sinkId, skip] of this.#skip) {
+      if (Object.entries(skip).every(([p, o]) => (next[Number(p)] ?? 0) >= o)) this.#skip.delete(sinkId)
+    }
+    return true
   }
 
   /** The group's offset fell out of the log: continue where the reset policy says, or stop (`fail`). */
@@ -216,8 +242,8 @@ export class Pipeline {
       .catch((e) => logger.error({ err: e }, 'committing the reset offset failed'))
   }
 
-  /** Writes a batch to every sink; false if a forced stop interrupted the retries. */
-  async #deliver(records: readonly LogRecord[], position: LogPosition): Promise<boolean> {
+  /** Runs a batch through the transforms, once, and splits it by sink. */
+  #route(records: readonly LogRecord[]): RoutedBatch {
     const { transforms, sinks, sourceIds, logger } = this.#o
     const out = routeBatch(records, transforms, sinks, sourceIds, this.#skip)
     if (out.unrouted > 0 && !this.#unroutedWarned) {
@@ -234,6 +260,12 @@ export class Pipeline {
         'dead letters with no sink that keeps them',
       )
     }
+    return out
+  }
+
+  /** Writes a routed batch to every sink; false if a forced stop interrupted the retries. */
+  async #deliver(out: RoutedBatch, position: LogPosition): Promise<boolean> {
+    const { sinks } = this.#o
     const results = await Promise.all(
       sinks.map(async (s) => {
         // A sink that stored part of this range before a crash gets only what it lacks.
