@@ -17,6 +17,12 @@ import { Counter, Gauge } from 'prom-client'
 import type { ClickEvent, EventType } from '../core/event.ts'
 import { emptyEvent } from '../core/event.ts'
 import type { SessionRow } from '../processor/session.ts'
+import {
+  CLEAR_STAGED_SESSIONS,
+  INSERT_STAGED_SESSIONS,
+  SESSION_STAGING_DDL,
+  stageSessionRows,
+} from '../processor/session-staging.ts'
 import type { Database } from '../store/duckdb/database.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
@@ -45,40 +51,6 @@ export interface RoundResult {
 
 type DeferReason = 'session_open' | 'late_event_not_stored' | 'events_incomplete'
 
-/** The `sessions` columns in the order the rows are inserted. */
-const COLUMNS = [
-  'session_id',
-  'visitor_id',
-  'user_id',
-  'site',
-  'hint_session_id',
-  'start_time',
-  'end_time',
-  'duration_ms',
-  'page_views',
-  'events',
-  'is_bounce',
-  'engaged_ms',
-  'entry_page',
-  'exit_page',
-  'referrer',
-  'referrer_host',
-  'channel',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_term',
-  'utm_content',
-  'country',
-  'region',
-  'city',
-  'device_type',
-  'browser',
-  'os',
-  'is_bot',
-] as const satisfies readonly (keyof SessionRow)[]
-const TIMES = new Set<string>(['start_time', 'end_time'])
-
 /** The event columns the session rules read, in select order (see `toEvent`). */
 const EVENT_SELECT = `e.visitor_id, e.event_id, e.event_type, epoch_ms(e.event_time), e.session_id, e.user_id,
   e.site, e.page_path, e.page_url, e.referrer, e.referrer_host, e.channel, e.utm_source, e.utm_medium,
@@ -87,22 +59,13 @@ const EVENT_SELECT = `e.visitor_id, e.event_id, e.event_type, epoch_ms(e.event_t
 
 const STAGING = [
   'CREATE TEMP TABLE IF NOT EXISTS late_ranges (visitor_id VARCHAR, lo TIMESTAMP, hi TIMESTAMP)',
-  `CREATE TEMP TABLE IF NOT EXISTS late_new_sessions (${COLUMNS.map(
-    (c) =>
-      `${c} ${TIMES.has(c) ? 'TIMESTAMP' : c === 'duration_ms' || c === 'engaged_ms' ? 'BIGINT' : c === 'page_views' || c === 'events' ? 'INTEGER' : c === 'is_bounce' || c === 'is_bot' ? 'BOOLEAN' : 'VARCHAR'}`,
-  ).join(', ')})`,
   'CREATE TEMP TABLE IF NOT EXISTS late_done (event_id VARCHAR, visitor_id VARCHAR)',
+  // The rebuilt rows go through the processor's own staging of session rows.
+  ...SESSION_STAGING_DDL,
 ]
 
 function quote(s: string): string {
   return `'${s.replaceAll("'", "''")}'`
-}
-
-function literal(v: string | number | boolean | null, column: string): string {
-  if (v === null) return 'NULL'
-  if (TIMES.has(column)) return `make_timestamp(${BigInt(Math.round(v as number)) * 1000n})`
-  if (typeof v === 'string') return quote(v)
-  return String(v)
 }
 
 function ts(ms: number): string {
@@ -394,15 +357,13 @@ export class LateReconciler {
     rows: readonly SessionRow[],
   ): Promise<number> {
     await this.#stageRanges(c, done)
-    await c.run('DELETE FROM late_new_sessions')
     await c.run('DELETE FROM late_done')
-    for (let i = 0; i < rows.length; i += 500) {
-      const values = rows
-        .slice(i, i + 500)
-        .map((r) => `(${COLUMNS.map((col) => literal(r[col], col)).join(', ')})`)
-        .join(', ')
-      await c.run(`INSERT INTO late_new_sessions VALUES ${values}`)
-    }
+    for (const sql of CLEAR_STAGED_SESSIONS) await c.run(sql)
+    await stageSessionRows(
+      c,
+      rows,
+      rows.map(() => false),
+    )
     const ids = done.flatMap((p) => [...p.lateIds].map((id) => `(${quote(id)}, ${quote(p.visitor)})`))
     for (let i = 0; i < ids.length; i += 1000)
       await c.run(`INSERT INTO late_done VALUES ${ids.slice(i, i + 1000).join(', ')}`)
@@ -412,11 +373,12 @@ export class LateReconciler {
         `DELETE FROM sessions s USING late_ranges x
          WHERE s.visitor_id = x.visitor_id AND s.end_time >= x.lo AND s.start_time <= x.hi`,
       )
-      await c.run(`INSERT INTO sessions (${COLUMNS.join(', ')}) SELECT * FROM late_new_sessions`)
+      await c.run(INSERT_STAGED_SESSIONS)
       await c.run(
         'INSERT INTO clickflow_late_reconciled SELECT event_id, visitor_id, now()::TIMESTAMP FROM late_done',
       )
       await c.run('COMMIT')
+      for (const sql of CLEAR_STAGED_SESSIONS) await c.run(sql)
       return Number(del.getRows()[0]?.[0] ?? 0)
     } catch (err) {
       await c.run('ROLLBACK').catch(() => undefined)
