@@ -102,6 +102,35 @@ describe('live state against an independent count', () => {
     assert.deepEqual(state.snapshot(clock.now(), state.recentCursor).recent_events, [])
   })
 
+  test('an erasure takes the visitor id out of the latest events, keeping the events and counts', () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 21, 12, 0, 0))
+    const state = new LiveState({ conversionEvent: null, includeBots: true })
+    const make = (id: string, visitor: string) => {
+      const e = emptyEvent({
+        event_id: id,
+        event_type: 'pageview',
+        event_time: clock.now(),
+        received_at: clock.now(),
+        source_id: 's',
+      })
+      e.visitor_id = visitor
+      return e
+    }
+    state.add([make('a', 'gone'), make('b', 'keep'), make('c', 'gone')], clock.now())
+    const before = state.snapshot(clock.now())
+    state.forget(new Set(['gone']))
+    const after = state.snapshot(clock.now())
+    assert.deepEqual(
+      after.recent_events.map((r) => [r.event_id, r.visitor_id]),
+      [
+        ['c', null],
+        ['b', 'keep'],
+        ['a', null],
+      ],
+    )
+    assert.equal(after.visitors_now, before.visitors_now)
+  })
+
   test('alert metrics over any window up to an hour', () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 21, 12, 0, 0, 500))
     const state = new LiveState({ conversionEvent: 'purchase', includeBots: false, visitorRetentionS: 1800 })

@@ -247,6 +247,18 @@ export class LiveState {
     this.#recentSeq++
   }
 
+  /**
+   * An erasure: the latest events list (`recent_events`, the one place a snapshot shows visitor ids)
+   * keeps their events without the id. The distinct counts keep the ids as members until their
+   * windows pass (at most an hour); they are never shown.
+   */
+  forget(visitors: ReadonlySet<string>): void {
+    for (let i = 0; i < RECENT; i++) {
+      const e = this.#recent[i]
+      if (e?.visitor_id != null && visitors.has(e.visitor_id)) this.#recent[i] = { ...e, visitor_id: null }
+    }
+  }
+
   /** How many events were remembered for `recent_events` so far (a cursor for "since the last message"). */
   get recentCursor(): number {
     return this.#recentSeq

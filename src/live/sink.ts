@@ -132,6 +132,7 @@ export class LiveSink implements Sink {
       }),
     )
     this.#ctx.adminRoutes?.closing.addEventListener('abort', () => this.hub.close(), { once: true })
+    this.#ctx.erasure?.add(async (visitors) => this.#state.forget(visitors))
     this.#lastTickAt = performance.now()
     this.#schedule(this.#lastTickAt + TICK_MS)
   }
