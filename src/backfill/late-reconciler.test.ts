@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { DuckDBConnection } from '@duckdb/node-api'
+import { type ClickEvent, emptyEvent } from '../core/event.ts'
 import { type Database, openDatabase } from '../store/duckdb/database.ts'
 import { createLogger } from '../telemetry/logger.ts'
 import { Metrics } from '../telemetry/metrics.ts'
@@ -60,50 +61,18 @@ async function insertSessions(c: DuckDBConnection, visitor: string, events: read
     )
 }
 
-function evt(id: string, visitor: string, t: number) {
-  return {
+/** An event as the session rules read it from the store. */
+function evt(id: string, visitor: string, t: number): ClickEvent {
+  const e = emptyEvent({
     event_id: id,
-    event_type: 'pageview' as const,
-    event_name: null,
+    event_type: 'pageview',
     event_time: t,
     received_at: t,
-    sent_at: null,
     source_id: 'collector',
-    site: null,
-    visitor_id: visitor,
-    session_id: null,
-    user_id: null,
-    page_view_id: null,
-    page_url: null,
-    page_host: null,
-    page_path: `/p/${id}`,
-    page_query: null,
-    page_title: null,
-    referrer: null,
-    referrer_host: null,
-    channel: null,
-    user_agent: null,
-    ip: null,
-    country: null,
-    region: null,
-    city: null,
-    browser: null,
-    browser_version: null,
-    os: null,
-    os_version: null,
-    device_type: null,
-    is_bot: false,
-    is_duplicate: false,
-    is_corrupt: false,
-    utm_source: null,
-    utm_medium: null,
-    utm_campaign: null,
-    utm_term: null,
-    utm_content: null,
-    click_id_type: null,
-    click_id: null,
-    props: null,
-  }
+  })
+  e.visitor_id = visitor
+  e.page_path = `/p/${id}`
+  return e
 }
 
 async function insertLate(c: DuckDBConnection, late: readonly Ev[]): Promise<void> {

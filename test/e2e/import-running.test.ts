@@ -6,13 +6,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { killAll, pollUntil, runCli, sql, sqlNumber, start, tempDir } from '../helpers/clickflow-process.ts'
-
-const OTTO = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'otto_recsys_train_sample.jsonl')
-const OTTO_MAPPING = JSON.stringify({
-  explode: 'events',
-  fields: { visitor_id: 'session', event_name: 'type', event_time: 'ts' },
-  constants: { event_type: 'track' },
-})
+import { importOtto } from '../helpers/otto-sessions.ts'
 
 describe('clickflow import into a running clickflow', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -24,16 +18,7 @@ describe('clickflow import into a running clickflow', () => {
   test('hands the events over; counts, visitors and dead letters with line numbers', async () => {
     dir = await tempDir()
     const cf = await start(dir.path)
-    const imp = await runCli([
-      'import',
-      OTTO,
-      '--format',
-      'jsonl',
-      '--parser',
-      OTTO_MAPPING,
-      '--data-dir',
-      dir.path,
-    ])
+    const imp = await importOtto(dir.path)
     assert.equal(imp.code, 0, imp.stderr)
     assert.equal(JSON.parse(imp.stdout).imported, 862)
     assert.ok(

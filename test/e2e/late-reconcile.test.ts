@@ -9,14 +9,13 @@ import {
   metricValue,
   pollUntil,
   post,
-  runCli,
   scrapeMetrics,
   sql,
   sqlNumber,
   start,
   tempDir,
 } from '../helpers/clickflow-process.ts'
-import { independentOttoSessions, OTTO, OTTO_EVENTS, OTTO_MAPPING } from '../helpers/otto-sessions.ts'
+import { importOtto, independentOttoSessions, OTTO_EVENTS } from '../helpers/otto-sessions.ts'
 import { processorConfig } from '../helpers/processor-config.ts'
 
 describe('late events folded into sessions', () => {
@@ -52,16 +51,7 @@ describe('late events folded into sessions', () => {
       ),
       'the live visitor has its session',
     )
-    const imp = await runCli([
-      'import',
-      OTTO,
-      '--format',
-      'jsonl',
-      '--parser',
-      OTTO_MAPPING,
-      '--data-dir',
-      dir.path,
-    ])
+    const imp = await importOtto(dir.path)
     assert.equal(imp.code, 0, imp.stderr)
     assert.equal(JSON.parse(imp.stdout).imported, OTTO_EVENTS)
     // Every imported event is late for the processor...

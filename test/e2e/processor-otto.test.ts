@@ -4,8 +4,8 @@
 // inactivity or 24 hours from the start).
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import { killAll, pollUntil, runCli, sql, sqlNumber, start, tempDir } from '../helpers/clickflow-process.ts'
-import { independentOttoSessions, OTTO, OTTO_MAPPING } from '../helpers/otto-sessions.ts'
+import { killAll, pollUntil, sql, sqlNumber, start, tempDir } from '../helpers/clickflow-process.ts'
+import { importOtto, independentOttoSessions } from '../helpers/otto-sessions.ts'
 import { processorConfig } from '../helpers/processor-config.ts'
 
 describe('processor on the OTTO sample', () => {
@@ -21,16 +21,7 @@ describe('processor on the OTTO sample', () => {
     // weeks in event time. A lateness of 1000 days lets the processor take it all in.
     const config = processorConfig(dir.path, { allowed_lateness_ms: 1000 * 86_400_000 })
     const cf = await start(dir.path, ['-c', config])
-    const imp = await runCli([
-      'import',
-      OTTO,
-      '--format',
-      'jsonl',
-      '--parser',
-      OTTO_MAPPING,
-      '--data-dir',
-      dir.path,
-    ])
+    const imp = await importOtto(dir.path)
     assert.equal(imp.code, 0, imp.stderr)
     assert.equal(JSON.parse(imp.stdout).imported, 862)
     const truth = independentOttoSessions()

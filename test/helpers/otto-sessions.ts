@@ -4,6 +4,7 @@
 // start).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { runCli } from './clickflow-process.ts'
 
 /** The raw file. */
 export const OTTO = join(
@@ -52,4 +53,9 @@ export function independentOttoSessions(): OttoSession[] {
     if (cur) out.push(cur)
   }
   return out.sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1])
+}
+
+/** `clickflow import` of the raw file through the mapping into `dataDir` (a running clickflow takes it over). */
+export function importOtto(dataDir: string): ReturnType<typeof runCli> {
+  return runCli(['import', OTTO, '--format', 'jsonl', '--parser', OTTO_MAPPING, '--data-dir', dataDir])
 }
