@@ -10,8 +10,8 @@ export class ImportTally {
   /** Files left alone because they were imported before (by identity). */
   readonly alreadyDone: string[] = []
 
-  skip(reason: string): void {
-    this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1)
+  skip(reason: string, n = 1): void {
+    this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + n)
   }
   dead(reason: string): void {
     this.deadLettered.set(reason, (this.deadLettered.get(reason) ?? 0) + 1)

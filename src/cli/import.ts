@@ -3,17 +3,18 @@
 // pipeline stores the events on the next start); beside a running clickflow it hands the batches to
 // that one's admin listener (POST /api/import), so the log keeps one writer. Resumable: a progress
 // file keyed by file identity records how far each file got once its events were durable.
-import { mkdir, open, stat } from 'node:fs/promises'
+import { type FileHandle, mkdir, open, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { ClickflowConfig } from '../config/load.ts'
 import type { EventWriter } from '../core/component.ts'
 import { ClickflowError } from '../core/errors.ts'
-import type { ClickEvent, DeadLetter } from '../core/event.ts'
 import { EVENTS_TOPIC } from '../log/envelope.ts'
 import { openLog } from '../log/open-log.ts'
-import { buildFormat, visitorHasher } from '../parsers/build-format.ts'
+import { chunkDeadLetters, type ParsedChunk } from '../parsers/chunk-parser.ts'
 import { type FormatConfig, formatConfig } from '../parsers/format-config.ts'
-import { splitLines } from '../parsers/line-chunks.ts'
+import { completeLines } from '../parsers/line-chunks.ts'
+import { type ChunkParsing, openChunkParsing } from '../parsers/parse-pool.ts'
+import { ParsedBatch } from '../parsers/parsed-batch.ts'
 import { loadPositions, type Positions, savePositions } from '../sources/file-tail/positions.ts'
 import { identityOf } from '../sources/file-tail/tracked-file.ts'
 import { createLogger } from '../telemetry/logger.ts'
@@ -21,7 +22,10 @@ import { lockDataDir } from '../topology/data-dir-lock.ts'
 import { logWriter } from '../topology/log-writer.ts'
 import { ImportTally, ProgressLine } from './import-progress.ts'
 
+/** Bytes per chunk handed to a parse worker; also the longest line (longer ones are dead-lettered). */
 const CHUNK_BYTES = 1 << 20
+/** Parse worker threads unless --parse-threads says otherwise (capped at the machine's cores). */
+export const DEFAULT_PARSE_THREADS = 2
 /** Events per durable write: each costs an fsync of the log (and one of the progress file). */
 const BATCH_EVENTS = 20_000
 /** The progress file is written at most this often within a file (and always at its end). */
@@ -33,6 +37,8 @@ export interface ImportOptions {
   /** Extra parser settings as JSON (`{"base_url": ..., "fields": {...}}`). */
   readonly parser?: string
   readonly sourceId?: string
+  /** Parse worker threads (0: parse on the main thread); default {@link DEFAULT_PARSE_THREADS}. */
+  readonly parseThreads?: number
 }
 
 /** The parser settings: `--format` (or a guess from the extension) merged with `--parser` JSON. */
@@ -71,16 +77,28 @@ export async function runImport(
   const formats = files.map((f) => importFormat(f, o))
   const { writer, close } = await openImportWriter(config, handoff)
   const tally = new ImportTally()
+  let parsing: ChunkParsing | null = null
   try {
     const progressFile = join(dataDir, 'import', 'progress.json')
     await mkdir(join(dataDir, 'import'), { recursive: true })
     const progress = await loadPositions(progressFile)
-    const visitorOf = await visitorHasher(join(dataDir, 'parsers', 'visitor-key'))
+    parsing = await openChunkParsing({
+      threads: o.parseThreads ?? DEFAULT_PARSE_THREADS,
+      visitorKeyFile: join(dataDir, 'parsers', 'visitor-key'),
+    })
+    // Files of one format share its parsers in the workers.
+    const formatIds = new Map<string, number>()
     for (let i = 0; i < files.length; i++) {
-      const format = buildFormat(formats[i]!, { sourceId, visitorOf, now: Date.now })
-      await importFile(files[i]!, format.forFile(), writer, progress, progressFile, tally, sourceId)
+      const key = JSON.stringify(formats[i])
+      let format = formatIds.get(key)
+      if (format === undefined) {
+        format = parsing.format(formats[i]!, sourceId)
+        formatIds.set(key, format)
+      }
+      await importFile(files[i]!, { parsing, format, writer, progress, progressFile, tally, sourceId })
     }
   } finally {
+    await parsing?.close()
     await close()
   }
   return tally
@@ -119,15 +137,27 @@ export async function openImportWriter(
   }
 }
 
-async function importFile(
-  file: string,
-  parser: ReturnType<ReturnType<typeof buildFormat>['forFile']>,
-  writer: EventWriter,
-  progress: Positions,
-  progressFile: string,
-  tally: ImportTally,
-  sourceId: string,
-): Promise<void> {
+/** What importing one file needs. */
+export interface ImportFileContext {
+  readonly parsing: ChunkParsing
+  /** The file's format, registered with `parsing`. */
+  readonly format: number
+  readonly writer: EventWriter
+  readonly progress: Positions
+  readonly progressFile: string
+  readonly tally: ImportTally
+  readonly sourceId: string
+  /** Draw the progress line on stderr (default true). */
+  readonly showProgress?: boolean
+}
+
+/**
+ * Imports one file from where the progress file says it got. Chunks of complete lines are read
+ * ahead and parsed by the parse workers in parallel; their results are taken in file order and
+ * written in batches, one durable write in flight while the next chunks are parsed.
+ */
+export async function importFile(file: string, c: ImportFileContext): Promise<void> {
+  const { parsing, tally, progress } = c
   const fh = await open(file, 'r')
   try {
     const st = await fh.stat({ bigint: true })
@@ -140,31 +170,29 @@ async function importFile(
       tally.alreadyDone.push(file)
       return
     }
-    const bar = new ProgressLine()
-    const buf = Buffer.allocUnsafe(CHUNK_BYTES)
-    let events: ClickEvent[] = []
-    let dead: DeadLetter[] = []
+    const bar = c.showProgress === false ? null : new ProgressLine()
+    const header = parsing.hasHeader(c.format) && size > 0 ? await firstLine(fh) : null
+    // Chunks read and sent to the workers, oldest first: enough to keep every worker busy.
+    const ahead: { parsed: Promise<ParsedChunk>; end: number; receivedAt: number }[] = []
+    const window = Math.max(2, parsing.threads * 2)
+    let readAt = offset
+    let batch = new ParsedBatch()
     // One batch is written while the next one is parsed: the log's fsync overlaps the parsing.
     let inFlight: Promise<void> | null = null
     let savedAt = 0
     const flush = async (end: number, last: boolean) => {
-      const batch = events
-      const batchDead = dead
+      const full = batch
       const line = lineNo
-      events = []
-      dead = []
+      batch = new ParsedBatch()
       // Batches become durable, and are recorded, in order.
       if (inFlight) await inFlight
       const written = (async () => {
         // Durable first, then the progress file: a crash in between re-reads lines whose ids repeat.
-        await Promise.all([
-          batch.length ? writer.write(batch) : null,
-          batchDead.length ? writer.deadLetter(batchDead) : null,
-        ])
-        tally.imported += batch.length
+        await full.write(c.writer)
+        tally.imported += full.events
         progress[identity] = { path: file, offset: end, line, head: '', head_bytes: 0 }
         if (last || Date.now() - savedAt >= PROGRESS_INTERVAL_MS) {
-          await savePositions(progressFile, progress)
+          await savePositions(c.progressFile, progress)
           savedAt = Date.now()
         }
       })()
@@ -176,60 +204,63 @@ async function importFile(
         inFlight = null
       }
     }
-    if (offset > 0 && parser.hasHeader) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
-      const first = splitLines(buf.subarray(0, bytesRead), 0, buf.length, 1).lines[0]
-      if (first) parser.header(first.text)
-    }
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset)
-      if (bytesRead === 0) break
-      // The file's last line may lack its newline: at the end of the file it is complete.
-      const atEnd = offset + bytesRead >= size
-      const chunk =
-        atEnd && buf[bytesRead - 1] !== 10
-          ? Buffer.concat([buf.subarray(0, bytesRead), Buffer.from('\n')])
-          : buf.subarray(0, bytesRead)
-      const { lines, consumed } = splitLines(chunk, offset, CHUNK_BYTES)
-      if (lines.length === 0)
-        throw new ClickflowError('line_too_long', `${file}: a line at byte ${offset} is over 1 MiB`)
-      for (const line of lines) {
-        lineNo++
-        tally.lines++
-        if (parser.hasHeader && line.offset === 0) {
-          parser.header(line.text)
-          continue
-        }
-        if (line.text.length === 0) continue
-        const out = parser.parse(line.text, { file, identity, offset: line.offset, lineNumber: lineNo })
-        if (out.kind === 'events') events.push(...out.events)
-        else if (out.kind === 'skip') tally.skip(out.reason)
-        else {
-          tally.dead(out.reason)
-          dead.push({
-            component_id: sourceId,
-            reason: out.reason,
-            message: `${file}:${lineNo}: ${out.message}`,
-            received_at: Date.now(),
-            payload: JSON.stringify({
-              file,
-              line_number: lineNo,
-              offset: line.offset,
-              line: line.text.slice(0, 4096),
-            }),
+    try {
+      for (;;) {
+        while (ahead.length < window && readAt < size) {
+          const buf = c.parsing.allocate(CHUNK_BYTES + 1)
+          let n = (await fh.read(buf, 0, CHUNK_BYTES, readAt)).bytesRead
+          if (n === 0) break // the file shrank while being imported: it ends here
+          // The file's last line may lack its newline: at the end of the file it is complete.
+          if (readAt + n >= size && buf[n - 1] !== 10) buf[n++] = 10
+          // A full chunk without a newline is one too-long line (dead-lettered), so this is never 0.
+          const { consumed } = completeLines(buf.subarray(0, n), CHUNK_BYTES)
+          const receivedAt = Date.now()
+          const parsed = parsing.parse(c.format, {
+            bytes: buf.subarray(0, consumed),
+            start: readAt,
+            file,
+            identity,
+            header,
+            receivedAt,
+            maxLineBytes: CHUNK_BYTES,
           })
+          parsed.catch(() => {}) // awaited in order below
+          readAt = Math.min(size, readAt + consumed)
+          ahead.push({ parsed, end: readAt, receivedAt })
         }
+        const next = ahead.shift()
+        if (next === undefined) break
+        const chunk = await next.parsed
+        tally.lines += chunk.lines
+        for (const [reason, n] of Object.entries(chunk.skipped)) tally.skip(reason, n)
+        const dead = chunkDeadLetters(chunk, c.sourceId, file, lineNo + 1, next.receivedAt)
+        for (const d of dead) tally.dead(d.reason)
+        batch.add(chunk, dead)
+        lineNo += chunk.lines
+        offset = next.end
+        const atEnd = ahead.length === 0 && readAt >= size
+        if (batch.events >= BATCH_EVENTS || atEnd) await flush(offset, atEnd)
+        bar?.update(basename(file), tally.lines, offset, size)
       }
-      offset = Math.min(size, offset + consumed)
-      if (events.length >= BATCH_EVENTS || atEnd) await flush(offset, atEnd)
-      bar.update(basename(file), tally.lines, offset, size)
-      if (atEnd) break
+      if (!batch.empty || inFlight) await flush(offset, true)
+    } finally {
+      // On a failure, the chunks still parsing are not waited for; their rejections are handled above.
+      if (inFlight) await (inFlight as Promise<void>).catch(() => {})
     }
-    if (events.length > 0 || dead.length > 0 || inFlight) await flush(offset, true)
-    bar.update(basename(file), tally.lines, offset, size, true)
+    bar?.update(basename(file), tally.lines, offset, size, true)
   } finally {
     await fh.close()
   }
+}
+
+/** The file's first line (a header), up to 64 KiB of it. */
+async function firstLine(fh: FileHandle): Promise<string> {
+  const buf = Buffer.allocUnsafe(64 * 1024)
+  const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
+  const nl = buf.subarray(0, bytesRead).indexOf(10)
+  let end = nl >= 0 ? nl : bytesRead
+  if (end > 0 && buf[end - 1] === 13) end--
+  return buf.toString('utf8', 0, end)
 }
 
 /** Size of a file, for a usage error before anything starts. */

@@ -2,6 +2,7 @@
 // returns the running source, transform or sink. The topology owns everything between them.
 import type { z } from 'zod'
 import type { AdminRoutes } from '../api/admin-routes.ts'
+import type { AppendRecord } from '../log/log.ts'
 import type { Database } from '../store/duckdb/database.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { ComponentMetrics, Metrics } from '../telemetry/metrics.ts'
@@ -58,6 +59,13 @@ export interface EventWriter {
   write(events: readonly ClickEvent[]): Promise<void>
   /** Invalid inputs, kept with their reason; durable like events. */
   deadLetter(items: readonly DeadLetter[]): Promise<void>
+  /**
+   * Events and dead letters already encoded as records of the events topic (src/log/envelope.ts),
+   * appended as they are in one durable write: for sources that encode off their own thread (the
+   * file tail's parse workers). Absent on writers that are not the log (import's handoff): those
+   * get `write` and `deadLetter`.
+   */
+  writeRecords?(records: readonly AppendRecord[]): Promise<void>
 }
 
 /** A running source: takes input from the outside world and writes it to the durable log. */

@@ -55,6 +55,15 @@ export const fileTailConfig = z.strictObject({
     .describe(
       'While lines keep coming, the position file is replaced at most this often (0: after every round); it is always written once the files are read to their end, and on stop. Lines read again after a crash are recognised by their event ids, so a longer interval costs re-reading, not duplicates.',
     ),
+  parse_threads: z
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(2)
+    .describe(
+      "Worker threads that parse a backlog (reads of 256 KiB or more) in parallel, at a lower CPU priority than the collector; capped at the machine's cores. 0: parse on the source's own thread. A few new lines are always parsed on the source's thread.",
+    ),
   max_line_bytes: z
     .number()
     .int()

@@ -2,24 +2,46 @@
 // max_lines_per_file complete lines from every file, append their events and dead letters to the
 // log in one durable write, and only then move the offsets and save the position file. A crash
 // between the append and the save re-reads those lines; their deterministic ids let the pipeline's
-// dedupe flag them (docs/architecture.md, "file_tail").
+// dedupe flag them (docs/architecture.md, "file_tail"). A big read (a backlog) is parsed on worker
+// threads (parse-pool.ts) in pieces that come back in file order; a few new lines on this thread.
 import { type FSWatcher, watch } from 'node:fs'
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import type { BuildContext, EventWriter, Source } from '../../core/component.ts'
-import type { ClickEvent, DeadLetter } from '../../core/event.ts'
-import { buildFormat, visitorHasher } from '../../parsers/build-format.ts'
-import type { LineFormat } from '../../parsers/line-parser.ts'
+import { ClickflowError } from '../../core/errors.ts'
+import { chunkDeadLetters, type ParsedChunk } from '../../parsers/chunk-parser.ts'
+import { cutAtLines } from '../../parsers/line-chunks.ts'
+import {
+  type ChunkParsing,
+  openChunkParsing,
+  parseThreads,
+  startParsePool,
+} from '../../parsers/parse-pool.ts'
+import { ParsedBatch } from '../../parsers/parsed-batch.ts'
+import { PROCESSING_NICENESS } from '../../topology/worker/priority.ts'
 import type { FileTailConfig } from './config.ts'
 import { globToRegExp } from './glob.ts'
 import { loadPositions, type Positions, savePositions } from './positions.ts'
 import { identityOf, TrackedFile } from './tracked-file.ts'
 
+/**
+ * Reads smaller than this are parsed on the source's thread: handing a chunk to a worker and back
+ * costs about as much as parsing a few hundred lines.
+ */
+const POOL_MIN_BYTES = 256 * 1024
+
 /** The running file_tail. */
 export class FileTail implements Source {
   readonly #cfg: FileTailConfig
   readonly #ctx: BuildContext
-  readonly #format: LineFormat
+  /** Parsing on this thread, and its id of the format. */
+  readonly #inline: ChunkParsing
+  readonly #inlineFormat: number
+  /** The parse workers, started by the first big read; null until then and after one died. */
+  #pool: ChunkParsing | null = null
+  #poolFormat = 0
+  readonly #hasHeader: boolean
+  readonly #visitorKeyFile: string
   readonly #positionFile: string
   readonly #groups: { dir: string; match: RegExp }[]
   readonly #files = new Map<string, TrackedFile>()
@@ -36,10 +58,19 @@ export class FileTail implements Source {
   #woken = false
   readonly #watchers: FSWatcher[] = []
 
-  private constructor(cfg: FileTailConfig, ctx: BuildContext, format: LineFormat, positionFile: string) {
+  private constructor(
+    cfg: FileTailConfig,
+    ctx: BuildContext,
+    inline: ChunkParsing,
+    visitorKeyFile: string,
+    positionFile: string,
+  ) {
     this.#cfg = cfg
     this.#ctx = ctx
-    this.#format = format
+    this.#inline = inline
+    this.#inlineFormat = inline.format(cfg.parser, ctx.id)
+    this.#hasHeader = inline.hasHeader(this.#inlineFormat)
+    this.#visitorKeyFile = visitorKeyFile
     this.#positionFile = positionFile
     this.#groups = cfg.groups.map((g) => ({ dir: resolve(g.dir), match: globToRegExp(g.glob) }))
   }
@@ -47,9 +78,16 @@ export class FileTail implements Source {
   /** Builds the source: the parser, the visitor key, the position file path. */
   static async create(cfg: FileTailConfig, ctx: BuildContext): Promise<FileTail> {
     const stateDir = join(ctx.dataDir, 'sources', ctx.id)
-    const visitorOf = await visitorHasher(join(ctx.dataDir, 'parsers', 'visitor-key'))
-    const format = buildFormat(cfg.parser, { sourceId: ctx.id, visitorOf, now: () => ctx.clock.now() })
-    return new FileTail(cfg, ctx, format, cfg.position_file ?? join(stateDir, 'positions.json'))
+    const visitorKeyFile = join(ctx.dataDir, 'parsers', 'visitor-key')
+    // Creates the key file if needed, before any worker reads it.
+    const inline = await openChunkParsing({ threads: 0, visitorKeyFile })
+    return new FileTail(
+      cfg,
+      ctx,
+      inline,
+      visitorKeyFile,
+      cfg.position_file ?? join(stateDir, 'positions.json'),
+    )
   }
 
   async start(out: EventWriter): Promise<void> {
@@ -83,6 +121,8 @@ export class FileTail implements Source {
     if (this.#positionsDirty) await this.#savePositions()
     for (const f of this.#files.values()) await f.close().catch(() => {})
     this.#files.clear()
+    await this.#pool?.close()
+    this.#pool = null
   }
 
   #poke(): void {
@@ -98,7 +138,13 @@ export class FileTail implements Source {
       } catch (err) {
         // A failed append (the log refused) or an I/O error: nothing was committed; try again later.
         this.#ctx.metrics.error('round_failed')
-        this.#ctx.log.warn({ err }, 'file_tail round failed; retrying')
+        if (err instanceof ClickflowError && err.code === 'parse_worker_failed') {
+          // A dead worker fails every chunk after it: the next big read starts a new pool.
+          this.#ctx.log.error({ err }, 'a parse worker died; restarting the parse workers')
+          const pool = this.#pool
+          this.#pool = null
+          await pool?.close().catch(() => {})
+        } else this.#ctx.log.warn({ err }, 'file_tail round failed; retrying')
         more = false
       }
       if (more || this.#stopping) continue
@@ -122,63 +168,84 @@ export class FileTail implements Source {
   async #round(): Promise<boolean> {
     // A file opened at its end (`read_from: end`) has a position before any line is read: keep it.
     const opened = await this.#scan()
-    const events: ClickEvent[] = []
-    const dead: DeadLetter[] = []
-    const commits: { file: TrackedFile; end: number; lines: number }[] = []
-    // Skips counted per reason for the round: one counter update each, not one per line.
-    const skipped = new Map<string, number>()
+    const reads: {
+      file: TrackedFile
+      end: number
+      lines: number
+      firstLine: number
+      receivedAt: number
+      parts: Promise<ParsedChunk>[]
+    }[] = []
     let more = false
-    let lineCount = 0
     for (const file of this.#files.values()) {
       if (await file.truncated()) {
         this.#ctx.log.info({ file: file.path }, 'file shrank (copy-truncate?): reading it from the start')
       }
-      const r = await file.read(this.#cfg.max_lines_per_file, this.#cfg.max_line_bytes)
+      const r = await file.read(this.#cfg.max_lines_per_file, this.#cfg.max_line_bytes, (n) =>
+        this.#parsingFor(n).allocate(n),
+      )
       if (r.more) more = true
-      let n = file.nextLineNumber
-      for (const line of r.lines) {
-        const ref = { file: file.path, identity: file.identity, offset: line.offset, lineNumber: n++ }
-        if (line.tooLong) {
-          dead.push(
-            this.#dead('line_too_long', `line is over ${this.#cfg.max_line_bytes} bytes`, ref, line.text),
-          )
-          continue
-        }
-        if (file.parser.hasHeader && line.offset === 0) {
-          file.parser.header(line.text)
-          continue
-        }
-        if (line.text.length === 0) continue
-        const o = file.parser.parse(line.text, ref)
-        if (o.kind === 'events') events.push(...o.events)
-        else if (o.kind === 'skip') skipped.set(o.reason, (skipped.get(o.reason) ?? 0) + 1)
-        else dead.push(this.#dead(o.reason, o.message, ref, line.text))
+      if (r.lines === 0) continue
+      const receivedAt = this.#ctx.clock.now()
+      const parsing = this.#parsingFor(r.bytes.length)
+      const format = parsing === this.#pool ? this.#poolFormat : this.#inlineFormat
+      // A big read is cut at line starts so every worker gets a piece; they come back in order.
+      const cuts =
+        parsing.threads > 1 ? cutAtLines(r.bytes, r.bytes.length, parsing.threads) : [r.bytes.length]
+      const parts: Promise<ParsedChunk>[] = []
+      let from = 0
+      for (const to of cuts) {
+        const p = parsing.parse(format, {
+          bytes: r.bytes.subarray(from, to),
+          start: r.start + from,
+          file: file.path,
+          identity: file.identity,
+          header: file.header,
+          receivedAt,
+          maxLineBytes: this.#cfg.max_line_bytes,
+        })
+        p.catch(() => {}) // awaited below, in order
+        parts.push(p)
+        from = to
       }
-      lineCount += r.lines.length
-      if (r.lines.length > 0) commits.push({ file, end: r.end, lines: r.lines.length })
+      reads.push({ file, end: r.end, lines: r.lines, firstLine: file.nextLineNumber, receivedAt, parts })
     }
-    if (lineCount > 0) {
+    if (reads.length > 0) {
+      const batch = new ParsedBatch()
+      // Skips counted per reason for the round: one counter update each, not one per line.
+      const skipped = new Map<string, number>()
+      let lineCount = 0
+      for (const r of reads) {
+        let lineNumber = r.firstLine
+        for (const p of r.parts) {
+          const chunk = await p
+          batch.add(chunk, chunkDeadLetters(chunk, this.#ctx.id, r.file.path, lineNumber, r.receivedAt))
+          lineNumber += chunk.lines
+          for (const [reason, n] of Object.entries(chunk.skipped))
+            skipped.set(reason, (skipped.get(reason) ?? 0) + n)
+        }
+        if (lineNumber - r.firstLine !== r.lines)
+          throw new Error(`${r.file.path}: parsed ${lineNumber - r.firstLine} lines of ${r.lines} read`)
+        lineCount += r.lines
+      }
       this.#ctx.metrics.received(lineCount)
       // Durable first: the offsets below move only once the log holds the events.
-      await Promise.all([
-        events.length > 0 ? this.#out!.write(events) : undefined,
-        dead.length > 0 ? this.#out!.deadLetter(dead) : undefined,
-      ])
-      this.#ctx.metrics.sent(events.length)
-      for (const d of dead) this.#ctx.metrics.discarded(d.reason)
+      await batch.write(this.#out!)
+      this.#ctx.metrics.sent(batch.events)
+      for (const d of batch.dead) this.#ctx.metrics.discarded(d.reason)
       for (const [reason, n] of skipped) this.#ctx.metrics.discarded(reason, n)
-      for (const c of commits) c.file.commit(c.end, c.lines)
+      for (const r of reads) r.file.commit(r.end, r.lines)
     }
     // Files gone from their group and read to the end are closed and forgotten.
     let forgot = false
     for (const [id, f] of this.#files) {
-      if (f.gone && !commits.some((c) => c.file === f)) {
+      if (f.gone && !reads.some((r) => r.file === f)) {
         await f.close().catch(() => {})
         this.#files.delete(id)
         forgot = true
       }
     }
-    if (lineCount > 0) this.#positionsDirty = true
+    if (reads.length > 0) this.#positionsDirty = true
     // Writing the position file costs two fsyncs: while files keep delivering lines it is written
     // every position_interval_ms, and at once when they are read to the end or the set of files changed.
     if (
@@ -191,24 +258,28 @@ export class FileTail implements Source {
     return more
   }
 
-  #dead(
-    reason: string,
-    message: string,
-    ref: { file: string; lineNumber: number; offset: number },
-    text: string,
-  ): DeadLetter {
-    return {
-      component_id: this.#ctx.id,
-      reason,
-      message: `${ref.file}:${ref.lineNumber}: ${message}`,
-      received_at: this.#ctx.clock.now(),
-      payload: JSON.stringify({
-        file: ref.file,
-        line_number: ref.lineNumber,
-        offset: ref.offset,
-        line: text.slice(0, 4096),
-      }),
+  /**
+   * Where a read of up to `bytes` is parsed: the worker pool for big reads (a backlog; the pool is
+   * started on the first one), this thread for the few lines a live file gains between rounds (a
+   * hand-off to a worker would cost more than parsing them).
+   */
+  #parsingFor(bytes: number): ChunkParsing {
+    if (
+      bytes < POOL_MIN_BYTES ||
+      this.#cfg.parse_threads === 0 ||
+      parseThreads(this.#cfg.parse_threads) === 0
+    )
+      return this.#inline!
+    if (this.#pool === null) {
+      this.#pool = startParsePool({
+        threads: this.#cfg.parse_threads,
+        visitorKeyFile: this.#visitorKeyFile,
+        niceness: PROCESSING_NICENESS,
+      })
+      this.#poolFormat = this.#pool.format(this.#cfg.parser, this.#ctx.id)
+      this.#ctx.log.info({ threads: this.#pool.threads }, 'parsing on worker threads')
     }
+    return this.#pool
   }
 
   /** Lists the groups' files: opens new ones, follows renames, marks vanished ones as gone. True when it opened one. */
@@ -243,7 +314,7 @@ export class FileTail implements Source {
       // `read_from: end` is for what the files held when we started; a file that appears later is
       // new (a rotation's fresh file) and is read from its beginning, or its first lines would be lost.
       const fromEnd = this.#cfg.read_from === 'end' && !this.#scanned
-      const file = await TrackedFile.open(path, id, this.#format, this.#stored[id], fromEnd)
+      const file = await TrackedFile.open(path, id, this.#hasHeader, this.#stored[id], fromEnd)
       if (!file) continue
       if (file.resumed === 'reset')
         this.#ctx.log.info(

@@ -3,23 +3,31 @@
 // lines' events are durable.
 import { createHash } from 'node:crypto'
 import { type FileHandle, open } from 'node:fs/promises'
-import { type Line, splitLines } from '../../parsers/line-chunks.ts'
-import type { FileParser, LineFormat } from '../../parsers/line-parser.ts'
+import { completeLines } from '../../parsers/line-chunks.ts'
 import type { FilePosition } from './positions.ts'
 
 /** Bytes of a file's beginning that identify its content beside the inode. */
 const HEAD_BYTES = 256
-/** Most bytes read from one file in one round (unless a line allowed by max_line_bytes is longer). */
-const CHUNK_BYTES = 1024 * 1024
+/**
+ * Most bytes read from one file in one round (unless a line allowed by max_line_bytes is longer):
+ * room for max_lines_per_file's default 10,000 lines of a typical access log, so a round's durable
+ * write is shared by that many lines.
+ */
+const CHUNK_BYTES = 4 * 1024 * 1024
 
 /** The identity of a file: `device:inode`. */
 export function identityOf(st: { dev: bigint; ino: bigint }): string {
   return `${st.dev}:${st.ino}`
 }
 
-/** Lines read from a file, not yet committed. */
+/** Complete lines read from a file, not yet parsed nor committed. */
 export interface ReadResult {
-  readonly lines: readonly Line[]
+  /** The lines' bytes (a last line longer than the limit may be cut anywhere). */
+  readonly bytes: Buffer
+  /** File offset of `bytes[0]`. */
+  readonly start: number
+  /** How many lines `bytes` holds. */
+  readonly lines: number
   /** Offset after the last complete line read. */
   readonly end: number
   /** More complete lines may follow right away (the read stopped at a limit, not at the end). */
@@ -36,17 +44,17 @@ export class TrackedFile {
   #offset: number
   #line: number
   #head: { hash: string; bytes: number }
-  #parser: FileParser
-  readonly #format: LineFormat
+  /** The file's first line, for formats whose first line is a header (else null). */
+  #header: string | null = null
+  readonly #hasHeader: boolean
   /** The size at the last `truncated()` check; reads only happen when it is past the offset. */
   #size = Number.POSITIVE_INFINITY
 
-  private constructor(fh: FileHandle, path: string, identity: string, format: LineFormat, pos: FilePosition) {
+  private constructor(fh: FileHandle, path: string, identity: string, hasHeader: boolean, pos: FilePosition) {
     this.#fh = fh
     this.path = path
     this.identity = identity
-    this.#format = format
-    this.#parser = format.forFile()
+    this.#hasHeader = hasHeader
     this.#offset = pos.offset
     this.#line = pos.line
     this.#head = { hash: pos.head, bytes: pos.head_bytes }
@@ -59,7 +67,7 @@ export class TrackedFile {
   static async open(
     path: string,
     identity: string,
-    format: LineFormat,
+    hasHeader: boolean,
     stored: FilePosition | undefined,
     fromEnd: boolean,
   ): Promise<{ file: TrackedFile; resumed: 'stored' | 'start' | 'end' | 'reset' } | null> {
@@ -93,8 +101,8 @@ export class TrackedFile {
       }
       resumed = 'end'
     }
-    const file = new TrackedFile(fh, path, identity, format, pos)
-    if (pos.offset > 0 && file.#parser.hasHeader) await file.#primeHeader()
+    const file = new TrackedFile(fh, path, identity, hasHeader, pos)
+    if (pos.offset > 0 && hasHeader) await file.#primeHeader()
     return { file, resumed }
   }
 
@@ -102,8 +110,9 @@ export class TrackedFile {
     return this.#offset
   }
 
-  get parser(): FileParser {
-    return this.#parser
+  /** The file's header line, once known (formats with a header only). */
+  get header(): string | null {
+    return this.#header
   }
 
   /** The next line's 1-based number. */
@@ -128,28 +137,44 @@ export class TrackedFile {
     this.#offset = 0
     this.#line = 0
     this.#head = { hash: '', bytes: 0 }
-    this.#parser = this.#format.forFile()
+    this.#header = null
     return true
   }
 
-  /** Reads up to `maxLines` complete lines from the current offset. */
-  async read(maxLines: number, maxLineBytes: number): Promise<ReadResult> {
+  /**
+   * Reads up to `maxLines` complete lines from the current offset into a buffer from `allocate`
+   * (shared memory when parse workers will read it).
+   */
+  async read(
+    maxLines: number,
+    maxLineBytes: number,
+    allocate: (bytes: number) => Buffer,
+  ): Promise<ReadResult> {
     // An idle file (nothing past the offset at the last stat) costs no read and no buffer.
-    if (this.#size <= this.#offset) return { lines: [], end: this.#offset, more: false }
+    if (this.#size <= this.#offset)
+      return { bytes: EMPTY, start: this.#offset, lines: 0, end: this.#offset, more: false }
     // No bigger than what the last stat saw unread (many small files, small buffers), but never
     // smaller than a line may be when more than that is unread, so a too-long line is recognised.
     const cap = Math.max(CHUNK_BYTES, maxLineBytes + 2)
     const size = Math.min(cap, Math.max(this.#size - this.#offset, 1))
-    const buf = Buffer.allocUnsafe(size)
+    const buf = allocate(size)
     const { bytesRead } = await this.#fh.read(buf, 0, size, this.#offset)
-    const { lines, consumed } = splitLines(buf.subarray(0, bytesRead), this.#offset, maxLineBytes, maxLines)
+    const { lines, consumed } = completeLines(buf.subarray(0, bytesRead), maxLineBytes, maxLines)
     if (this.#offset === 0 && this.#head.bytes === 0 && consumed > 0) {
       const n = Math.min(consumed, HEAD_BYTES)
       this.#head = { hash: hashOf(buf.subarray(0, n)), bytes: n }
     }
+    if (this.#offset === 0 && this.#hasHeader && lines > 0)
+      this.#header = firstLineOf(buf.subarray(0, consumed))
     // More is ready when a limit stopped the read, not the end of what the stat saw.
-    const more = lines.length === maxLines || (bytesRead === size && this.#offset + bytesRead < this.#size)
-    return { lines, end: this.#offset + consumed, more }
+    const more = lines === maxLines || (bytesRead === size && this.#offset + bytesRead < this.#size)
+    return {
+      bytes: buf.subarray(0, consumed),
+      start: this.#offset,
+      lines,
+      end: this.#offset + consumed,
+      more,
+    }
   }
 
   /** Moves the offset past `lineCount` lines ending at `end`, once they are durable. */
@@ -176,9 +201,18 @@ export class TrackedFile {
   async #primeHeader(): Promise<void> {
     const buf = Buffer.allocUnsafe(64 * 1024)
     const { bytesRead } = await this.#fh.read(buf, 0, buf.length, 0)
-    const first = splitLines(buf.subarray(0, bytesRead), 0, buf.length, 1).lines[0]
-    if (first) this.#parser.header(first.text)
+    this.#header = firstLineOf(buf.subarray(0, bytesRead))
   }
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/** The first line of `buf` as text (without its line ending). */
+function firstLineOf(buf: Buffer): string {
+  const nl = buf.indexOf(10)
+  let end = nl >= 0 ? nl : buf.length
+  if (end > 0 && buf[end - 1] === 13) end--
+  return buf.toString('utf8', 0, end)
 }
 
 function hashOf(b: Buffer): string {
