@@ -80,6 +80,25 @@ describe('event codec', () => {
     assert.equal(decoded[0]!.country, decoded[2]!.country)
   })
 
+  test('long interned values that differ only in the middle are told apart', () => {
+    // The hash of a value over 32 bytes reads only its first and last 16: these all collide.
+    const head = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 '
+    const tail = ' Safari/537.36 clickflow-test-agent'
+    const agents = ['Chrome/126.0.0.0', 'Chrome/127.0.0.0', 'Firefox/128.0.0', 'Chrome/126.0.0.1']
+    const sent: ClickEvent[] = []
+    const decoded: ClickEvent[] = []
+    for (let i = 0; i < 40; i++) {
+      const e = fullEvent()
+      e.user_agent = `${head}${agents[i % agents.length]}${tail}`
+      sent.push(e)
+      decoded.push(decodeEvent(encodeEvent(e)))
+    }
+    assert.deepEqual(
+      decoded.map((e) => e.user_agent),
+      sent.map((e) => e.user_agent),
+    )
+  })
+
   test('empty fields are omitted and come back as null and false', () => {
     const e = emptyEvent({
       event_id: 'e1',

@@ -217,8 +217,14 @@ function str(i: number): string | null {
   const from = block + a
   const to = block + ends[i]!
   if (!asciiBlock) return current.utf8Slice(from, to)
-  const max = INTERN_MAX[i]!
-  return to - from <= max ? interned(i, from, to) : current.latin1Slice(from, to)
+  const how = HOW[i]!
+  if (how === INTERN && to - from <= INTERN_MAX[i]!) return interned(i, from, to)
+  if (how !== SLICE_OF_BLOCK) return current.latin1Slice(from, to)
+  // One native slice of the whole block per event, then substrings of it: V8 makes a substring
+  // of 13+ characters a view of the block (no copy), which keeps the block alive as long as the
+  // substring lives, so only fields no component keeps past its batch are read this way.
+  if (blockText === null) blockText = current.latin1Slice(block, current.length)
+  return blockText.substring(a, ends[i]!)
 }
 
 // Fields with few distinct values (event type, site, host, channel, country, browser, user agent,
@@ -253,6 +259,27 @@ for (const [name, max] of [
   ['click_id_type', 16],
 ] as const)
   INTERN_MAX[FIELDS.findIndex(([n]) => n === name)] = max
+const COPY = 0
+const SLICE_OF_BLOCK = 1
+const INTERN = 2
+/** How each string field is read: interned (above), a copy of its bytes, or a view of the block. */
+const HOW = new Uint8Array(COUNT)
+for (let i = 0; i < COUNT; i++) if (INTERN_MAX[i]! > 0) HOW[i] = INTERN
+// Unique per event and never kept past a batch (sessions keep ids, referrer and pages; the live
+// view keeps visitor ids and pages): ids of a page view and a click, the URL and its query, the
+// title, the IP, and the props' JSON, which is parsed at once.
+for (const name of [
+  'page_view_id',
+  'page_url',
+  'page_query',
+  'page_title',
+  'ip',
+  'click_id',
+  'props',
+] as const)
+  HOW[FIELDS.findIndex(([n]) => n === name)] = SLICE_OF_BLOCK
+let blockText: string | null = null
+
 /** Most strings kept per field; a full cache starts over (values seen again come back quickly). */
 const INTERN_LIMIT = 4096
 const internCaches: Map<number, string>[] = FIELDS.map(() => new Map())
@@ -260,7 +287,13 @@ const internCaches: Map<number, string>[] = FIELDS.map(() => new Map())
 function interned(i: number, from: number, to: number): string {
   const buf = current
   let h = 0x811c9dc5 ^ (to - from)
-  for (let k = from; k < to; k++) h = Math.imul(h ^ buf[k]!, 0x01000193)
+  if (to - from <= 32) for (let k = from; k < to; k++) h = Math.imul(h ^ buf[k]!, 0x01000193)
+  else {
+    // Long values (user agents): the hash only picks the candidate, the comparison below decides,
+    // so the first and last 16 bytes and the length are enough to tell the distinct values apart.
+    for (let k = from; k < from + 16; k++) h = Math.imul(h ^ buf[k]!, 0x01000193)
+    for (let k = to - 16; k < to; k++) h = Math.imul(h ^ buf[k]!, 0x01000193)
+  }
   const cache = internCaches[i]!
   const hit = cache.get(h)
   if (hit !== undefined && hit.length === to - from) {
@@ -337,6 +370,7 @@ export function decodeEvent(value: Buffer): ClickEvent {
   block = pos
   asciiBlock = ascii
   current = buf
+  blockText = null
   const propsText = str(40)
   // One object literal in the contract's order: every event has the same shape (monomorphic reads
   // in the transforms and sinks).
