@@ -259,10 +259,9 @@ for (const [name, max] of [
   ['click_id_type', 16],
 ] as const)
   INTERN_MAX[FIELDS.findIndex(([n]) => n === name)] = max
-const COPY = 0
 const SLICE_OF_BLOCK = 1
 const INTERN = 2
-/** How each string field is read: interned (above), a copy of its bytes, or a view of the block. */
+/** How each string field is read: interned (above), a view of the block, or (0) a copy of its bytes. */
 const HOW = new Uint8Array(COUNT)
 for (let i = 0; i < COUNT; i++) if (INTERN_MAX[i]! > 0) HOW[i] = INTERN
 // Unique per event and never kept past a batch (sessions keep ids, referrer and pages; the live
