@@ -195,4 +195,38 @@ describe('late-event reconciliation', () => {
     assert.equal(r.deferred.events_incomplete, 1)
     assert.deepEqual(await sessionsOf(c, 'f'), [])
   })
+
+  test('visitors put off round after round do not hold back the ones after them', async () => {
+    // One visitor per round: e2, first in order, is put off every time (its late event is never
+    // stored), yet h behind it is folded in at the next round.
+    const one = new LateReconciler(
+      db,
+      { ...OPTIONS, maxVisitors: 1 },
+      createLogger({ level: 'silent' }),
+      new Metrics(),
+    )
+    try {
+      await insertLate(c, [['e2', 'e2', T0 - 60 * MIN]])
+      await insertEvents(c, [['h1', 'h', T0 - 50 * MIN]])
+      await insertLate(c, [['h1', 'h', T0 - 50 * MIN]])
+      // What each round did, in order: e2 waits, h is folded in, f (left incomplete by the test
+      // before) and g (its session is open) wait, and the walk is back at e2.
+      const did: string[] = []
+      for (let round = 0; round < 5; round++) {
+        const r = await one.runOnce()
+        const waited = Object.entries(r.deferred).find(([, n]) => n > 0)?.[0]
+        did.push(r.visitors > 0 ? `folded ${r.visitors}` : (waited ?? 'nothing'))
+      }
+      assert.deepEqual(did, [
+        'late_event_not_stored',
+        'folded 1',
+        'events_incomplete',
+        'session_open',
+        'late_event_not_stored',
+      ])
+      assert.deepEqual(await sessionsOf(c, 'h'), [[T0 - 50 * MIN, T0 - 50 * MIN, 1, '/p/h1']])
+    } finally {
+      await one.stop()
+    }
+  })
 })

@@ -132,6 +132,12 @@ export class LateReconciler {
   readonly #deferred: Counter<'reason'>
   readonly #pendingGauge: Gauge
   #conn: DuckDBConnection | null = null
+  /**
+   * Where the next round starts in the pending visitors' order (first late event's time, visitor
+   * id), null at the start: rounds walk the whole list and then begin again, so visitors put off
+   * round after round (their late event not stored yet) cannot hold back the ones after them.
+   */
+  #after: { readonly time: number; readonly visitor: string } | null = null
   #timer: NodeJS.Timeout | null = null
   #running: Promise<unknown> | null = null
   #stopped = false
@@ -229,15 +235,28 @@ export class LateReconciler {
       return empty(0)
     }
     const closedBefore = Number(wRow[0]) - gapMs - allowedLatenessMs
-    const rows = (
-      await c.runAndReadAll(
-        `SELECT l.visitor_id, epoch_ms(min(l.event_time)), epoch_ms(max(l.event_time)), list(l.event_id)
-         FROM late_events l WHERE ${pendingWhere}
-         GROUP BY l.visitor_id
-         HAVING epoch_ms(max(l.event_time)) <= ${closedBefore}
-         ORDER BY min(l.event_time), l.visitor_id LIMIT ${maxVisitors}`,
-      )
-    ).getRows()
+    const page = async (after: { readonly time: number; readonly visitor: string } | null) => {
+      const from =
+        after === null
+          ? ''
+          : `AND (epoch_ms(min(l.event_time)) > ${after.time} OR (epoch_ms(min(l.event_time)) = ${after.time} AND l.visitor_id > ${quote(after.visitor)}))`
+      return (
+        await c.runAndReadAll(
+          `SELECT l.visitor_id, epoch_ms(min(l.event_time)), epoch_ms(max(l.event_time)), list(l.event_id)
+           FROM late_events l WHERE ${pendingWhere}
+           GROUP BY l.visitor_id
+           HAVING epoch_ms(max(l.event_time)) <= ${closedBefore} ${from}
+           ORDER BY min(l.event_time), l.visitor_id LIMIT ${maxVisitors}`,
+        )
+      ).getRows()
+    }
+    let rows = await page(this.#after)
+    // Past the end of the list: start over at its beginning.
+    if (rows.length === 0 && this.#after !== null) rows = await page(null)
+    // A full page may have more behind it; a short one ends the walk, which starts over next round.
+    const last = rows[rows.length - 1]
+    this.#after =
+      rows.length === maxVisitors && last ? { time: Number(last[1]), visitor: String(last[0]) } : null
     if (rows.length === 0) {
       const pending = await countPending()
       this.#pendingGauge.set(pending)

@@ -41,6 +41,14 @@ test('the schedule exports closed days and applies retention by age, logged and 
              ('edge', 'v1', TIMESTAMP '2026-11-18 10:00:00', TIMESTAMP '2026-11-18 12:01:00', 60000, 2, 2, false, 0),
              ('new', 'v2', TIMESTAMP '2026-11-19 10:00:00', TIMESTAMP '2026-11-19 10:30:00', 1800000, 2, 2, false, 0)`),
   )
+  // Late events follow the events' limit, with the late reconciler's marks of the ones that go.
+  await withConnection(f.db, async (c) => {
+    await c.run(`INSERT INTO late_events (event_id, event_time, watermark, visitor_id, event_type, payload)
+      VALUES ('late-old', TIMESTAMP '2026-11-12 09:00:00', TIMESTAMP '2026-11-19 09:00:00', 'v0', 'pageview', '{}'),
+             ('late-new', TIMESTAMP '2026-11-18 09:00:00', TIMESTAMP '2026-11-19 09:00:00', 'v1', 'pageview', '{}')`)
+    await c.run(`INSERT INTO clickflow_late_reconciled VALUES ('late-old', 'v0', TIMESTAMP '2026-11-19 10:00:00'),
+      ('late-new', 'v1', TIMESTAMP '2026-11-19 10:00:00')`)
+  })
   const lines = new PassThrough()
   let logged = ''
   lines.on('data', (b: Buffer) => {
@@ -75,9 +83,21 @@ test('the schedule exports closed days and applies retention by age, logged and 
     (await c.runAndReadAll('SELECT session_id FROM sessions ORDER BY 1')).getRows().map((r) => r[0]),
   )
   assert.deepEqual(sessions, ['edge', 'new'])
+  const late = await withConnection(f.db, async (c) =>
+    (
+      await c.runAndReadAll(
+        'SELECT (SELECT list(event_id) FROM late_events), (SELECT list(event_id) FROM clickflow_late_reconciled)',
+      )
+    ).getRows(),
+  )
+  assert.deepEqual(
+    late.map((r) => r.map((l) => (l as { items: unknown[] }).items)),
+    [[['late-new'], ['late-new']]],
+  )
   const text = await registry.metrics()
   assert.match(text, /clickflow_retention_deleted_rows_total\{table="events"\} 166/)
   assert.match(text, /clickflow_retention_deleted_rows_total\{table="sessions"\} 1/)
+  assert.match(text, /clickflow_retention_deleted_rows_total\{table="late_events"\} 1/)
   assert.match(text, /clickflow_lake_commits_total\{operation="WRITE"\} 1/)
   const line = logged.split('\n').find((l) => l.includes('store retention applied'))!
   assert.deepEqual([JSON.parse(line).deleted_events, JSON.parse(line).deleted_sessions], [166, 1])

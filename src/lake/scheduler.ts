@@ -57,7 +57,11 @@ export function startLakeScheduler(o: {
     )
     o.metrics.retentionRows.inc({ table: 'events' }, r.events)
     o.metrics.retentionRows.inc({ table: 'sessions' }, r.sessions)
-    o.log.info({ deleted_events: r.events, deleted_sessions: r.sessions }, 'store retention applied')
+    o.metrics.retentionRows.inc({ table: 'late_events' }, r.late_events)
+    o.log.info(
+      { deleted_events: r.events, deleted_sessions: r.sessions, deleted_late_events: r.late_events },
+      'store retention applied',
+    )
   }
   const every = (name: string, ms: number, job: () => Promise<void>) => {
     const tick = () => {
