@@ -9,56 +9,62 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { TransportError, toHttpError } from '../../core/errors.ts'
 import { faultyFs } from './faulty-fs.ts'
-import { openTestLog, readAll, rec, removeTempDirs, tempDir } from './testing.ts'
+import { nodeFs } from './fs-facade.ts'
+import { openTestLog, readAll, rec, removeTempDirs, tempDir, withoutDurableWrites } from './testing.ts'
 
 after(removeTempDirs)
 
 const segmentFile = (dir: string, p: number) => join(dir, 't', `partition-${p}`, '00000000000000000000.log')
 
 describe('disk full and I/O errors', () => {
-  for (const fault of ['write', 'datasync'] as const) {
-    test(`a failing ${fault} refuses the cycle cleanly and the log recovers`, async () => {
-      const dir = await tempDir()
-      const { fs, faults } = faultyFs()
-      const log = await openTestLog(dir, { fs })
-      const acked: string[] = []
-      await log.append(
-        't',
-        Array.from({ length: 20 }, (_, i) => rec(i)),
-      )
-      for (let i = 0; i < 20; i++) acked.push(`value-${i}`)
-      const sizes = await Promise.all([0, 1].map(async (p) => (await stat(segmentFile(dir, p))).size))
+  const bases = [
+    ['O_DSYNC segments', nodeFs],
+    ['write + fdatasync', withoutDurableWrites(nodeFs)],
+  ] as const
+  for (const [mode, base] of bases)
+    for (const fault of ['write', 'datasync'] as const) {
+      test(`a failing ${fault} refuses the cycle cleanly and the log recovers (${mode})`, async () => {
+        const dir = await tempDir()
+        const { fs, faults } = faultyFs(base)
+        const log = await openTestLog(dir, { fs })
+        const acked: string[] = []
+        await log.append(
+          't',
+          Array.from({ length: 20 }, (_, i) => rec(i)),
+        )
+        for (let i = 0; i < 20; i++) acked.push(`value-${i}`)
+        const sizes = await Promise.all([0, 1].map(async (p) => (await stat(segmentFile(dir, p))).size))
 
-      faults[fault] = fault === 'write' ? 'ENOSPC' : 'EIO'
-      const results = await Promise.allSettled(
-        Array.from({ length: 10 }, (_, a) => log.append('t', [rec(100 + a), rec(200 + a)])),
-      )
-      for (const r of results) {
-        assert.equal(r.status, 'rejected')
-        const err = (r as PromiseRejectedResult).reason
-        assert.ok(err instanceof TransportError)
-        assert.equal(err.code, fault === 'write' ? 'log_disk_full' : 'log_write_failed')
-        assert.equal(toHttpError(err).status, 503, 'the collector answers 503')
-      }
-      // Back at the durable end: nothing of the refused cycle is on disk or readable.
-      for (const p of [0, 1]) assert.equal((await stat(segmentFile(dir, p))).size, sizes[p])
-      const readable = async () =>
-        [...(await readAll(log, 't', 0)), ...(await readAll(log, 't', 1))]
-          .map((r) => r.value.toString())
-          .sort()
-      assert.deepEqual(await readable(), [...acked].sort())
+        faults[fault] = fault === 'write' ? 'ENOSPC' : 'EIO'
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, a) => log.append('t', [rec(100 + a), rec(200 + a)])),
+        )
+        for (const r of results) {
+          assert.equal(r.status, 'rejected')
+          const err = (r as PromiseRejectedResult).reason
+          assert.ok(err instanceof TransportError)
+          assert.equal(err.code, fault === 'write' ? 'log_disk_full' : 'log_write_failed')
+          assert.equal(toHttpError(err).status, 503, 'the collector answers 503')
+        }
+        // Back at the durable end: nothing of the refused cycle is on disk or readable.
+        for (const p of [0, 1]) assert.equal((await stat(segmentFile(dir, p))).size, sizes[p])
+        const readable = async () =>
+          [...(await readAll(log, 't', 0)), ...(await readAll(log, 't', 1))]
+            .map((r) => r.value.toString())
+            .sort()
+        assert.deepEqual(await readable(), [...acked].sort())
 
-      faults[fault] = null
-      await log.append('t', [rec(300), rec(301)])
-      acked.push('value-300', 'value-301')
-      assert.deepEqual(await readable(), [...acked].sort())
-      await log.close()
-      const again = await openTestLog(dir)
-      const all = [...(await readAll(again, 't', 0)), ...(await readAll(again, 't', 1))]
-      assert.deepEqual(all.map((r) => r.value.toString()).sort(), [...acked].sort())
-      await again.close()
-    })
-  }
+        faults[fault] = null
+        await log.append('t', [rec(300), rec(301)])
+        acked.push('value-300', 'value-301')
+        assert.deepEqual(await readable(), [...acked].sort())
+        await log.close()
+        const again = await openTestLog(dir)
+        const all = [...(await readAll(again, 't', 0)), ...(await readAll(again, 't', 1))]
+        assert.deepEqual(all.map((r) => r.value.toString()).sort(), [...acked].sort())
+        await again.close()
+      })
+    }
 
   test('when cutting back fails too, the next cycle cuts before it writes', async () => {
     const dir = await tempDir()

@@ -1,5 +1,7 @@
 // A LogFs for tests that fails on command: writes (after letting part of the bytes through, as a
-// real full disk does), fsyncs, or truncates of segment files, with a chosen errno.
+// real full disk does), fsyncs, or truncates of segment files, with a chosen errno. A segment opened
+// 'durable' syncs in its writes (O_DSYNC), so there a failing fsync is a write whose bytes all
+// landed and whose call fails anyway, as a write does when its implicit fdatasync fails.
 import type { LogFile, LogFs } from './fs-facade.ts'
 import { nodeFs } from './fs-facade.ts'
 
@@ -14,13 +16,13 @@ function fail(code: string): never {
   throw Object.assign(new Error(`${code}: injected by the test`), { code })
 }
 
-/** `nodeFs` with switchable faults on `.log` files; returns the fs and its switches. */
-export function faultyFs(): { fs: LogFs; faults: Faults } {
+/** `base` (the real fs by default) with switchable faults on `.log` files; returns the fs and its switches. */
+export function faultyFs(base: LogFs = nodeFs): { fs: LogFs; faults: Faults } {
   const faults: Faults = { write: null, datasync: null, truncate: null }
   const fs: LogFs = {
-    ...nodeFs,
+    ...base,
     async open(path, mode) {
-      const file = await nodeFs.open(path, mode)
+      const file = await base.open(path, mode)
       if (!path.endsWith('.log')) return file
       const wrapped: LogFile = {
         ...file,
@@ -29,6 +31,10 @@ export function faultyFs(): { fs: LogFs; faults: Faults } {
             // Half of the bytes land, then the disk is full: the log must cut them back.
             if (length > 1) return file.write(buf, offset, Math.floor(length / 2), position)
             fail(faults.write)
+          }
+          if (faults.datasync && file.durableWrites) {
+            await file.write(buf, offset, length, position)
+            fail(faults.datasync)
           }
           return file.write(buf, offset, length, position)
         },

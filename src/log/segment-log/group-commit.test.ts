@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import type { LogFile, LogFs } from './fs-facade.ts'
 import { nodeFs } from './fs-facade.ts'
-import { openTestLog, readAll, rec, removeTempDirs, tempDir } from './testing.ts'
+import { openTestLog, readAll, rec, removeTempDirs, tempDir, withoutDurableWrites } from './testing.ts'
 
 after(removeTempDirs)
 
@@ -21,8 +21,12 @@ async function secondWritten(dir: string, size: number): Promise<void> {
   assert.ok((await segmentSize(dir)) > size, 'the next cycle writes while the previous one syncs')
 }
 
-/** An fs whose next `.log` fdatasync waits until the test releases it, then succeeds or fails. */
-function gatedFs(): {
+/**
+ * An fs whose next `.log` sync waits until the test releases it, then succeeds or fails. The sync is
+ * the fdatasync, or on a segment whose writes are durable by themselves (O_DSYNC) the write's own
+ * wait: its bytes land, and the call returns once released.
+ */
+function gatedFs(base: LogFs): {
   fs: LogFs
   hold: () => void
   release: (fail: boolean) => void
@@ -32,22 +36,29 @@ function gatedFs(): {
   let gate: { release: (fail: boolean) => void } | null = null
   let onHeld: () => void = () => undefined
   let heldPromise = new Promise<void>((r) => (onHeld = r))
+  const wait = async () => {
+    if (!holding) return
+    holding = false
+    const fail = await new Promise<boolean>((r) => {
+      gate = { release: r }
+      onHeld()
+    })
+    if (fail) throw Object.assign(new Error('EIO: injected by the test'), { code: 'EIO' })
+  }
   const fs: LogFs = {
-    ...nodeFs,
+    ...base,
     async open(path, mode) {
-      const file = await nodeFs.open(path, mode)
+      const file = await base.open(path, mode)
       if (!path.endsWith('.log')) return file
       const wrapped: LogFile = {
         ...file,
+        async write(buf, offset, length, position) {
+          const n = await file.write(buf, offset, length, position)
+          if (file.durableWrites) await wait()
+          return n
+        },
         async datasync() {
-          if (holding) {
-            holding = false
-            const fail = await new Promise<boolean>((r) => {
-              gate = { release: r }
-              onHeld()
-            })
-            if (fail) throw Object.assign(new Error('EIO: injected by the test'), { code: 'EIO' })
-          }
+          await wait()
           return file.datasync()
         },
       }
@@ -71,98 +82,104 @@ const settledOrder = (promises: Promise<void>[]) => {
   return { order, all }
 }
 
-describe('group commit with overlapping cycles', () => {
-  test('a later cycle that syncs first is acknowledged only after the earlier one', async () => {
-    const dir = await tempDir()
-    const g = gatedFs()
-    const log = await openTestLog(dir, { fs: g.fs, partitions: 1 })
-    await log.append('t', [rec(0)])
-    g.hold()
-    const first = log.append('t', [rec(1)])
-    await g.held()
-    const afterFirst = await segmentSize(dir)
-    // The first cycle waits in fdatasync; the second writes and syncs behind it.
-    const second = log.append('t', [rec(2)])
-    const { order, all } = settledOrder([first, second])
-    await secondWritten(dir, afterFirst)
-    await new Promise((r) => setTimeout(r, 20))
-    assert.deepEqual(order, [], 'nothing is acknowledged while the first fdatasync is open')
-    g.release(false)
-    await all
-    assert.deepEqual(order, [0, 1])
-    const values = (await readAll(log, 't', 0)).map((r) => [r.offset, r.value.toString()])
-    assert.deepEqual(values, [
-      [0, 'value-0'],
-      [1, 'value-1'],
-      [2, 'value-2'],
-    ])
-    await log.close()
-  })
+const bases = [
+  ['O_DSYNC segments', nodeFs],
+  ['write + fdatasync', withoutDurableWrites(nodeFs)],
+] as const
 
-  test('when the earlier cycle fails, the cycle written on top of it is refused too and cut', async () => {
-    const dir = await tempDir()
-    const g = gatedFs()
-    const log = await openTestLog(dir, { fs: g.fs, partitions: 1 })
-    await log.append('t', [rec(0)])
-    g.hold()
-    const first = log.append('t', [rec(1)])
-    await g.held()
-    const afterFirst = await segmentSize(dir)
-    const second = log.append('t', [rec(2), rec(3)])
-    await secondWritten(dir, afterFirst)
-    g.release(true)
-    const results = await Promise.allSettled([first, second])
-    assert.deepEqual(
-      results.map((r) => r.status),
-      ['rejected', 'rejected'],
-    )
-    assert.deepEqual(
-      (await readAll(log, 't', 0)).map((r) => r.value.toString()),
-      ['value-0'],
-    )
-    // The log goes on from its durable end, with contiguous offsets.
-    await log.append('t', [rec(4)])
-    await log.append('t', [rec(5)])
-    const expected = [
-      [0, 'value-0'],
-      [1, 'value-4'],
-      [2, 'value-5'],
-    ]
-    assert.deepEqual(
-      (await readAll(log, 't', 0)).map((r) => [r.offset, r.value.toString()]),
-      expected,
-    )
-    await log.close()
-    const again = await openTestLog(dir, { partitions: 1 })
-    assert.deepEqual(
-      (await readAll(again, 't', 0)).map((r) => [r.offset, r.value.toString()]),
-      expected,
-    )
-    await again.close()
-  })
-
-  test('a segment rolls only after the batch in flight is tracked in its indexes', async () => {
-    const dir = await tempDir()
-    const g = gatedFs()
-    // Segments of ~1 record: every append rolls.
-    const log = await openTestLog(dir, { fs: g.fs, partitions: 1, segmentBytes: 100 })
-    await log.append('t', [rec(0)])
-    g.hold()
-    const first = log.append('t', [rec(1)])
-    await g.held()
-    const second = log.append('t', [rec(2)])
-    g.release(false)
-    await Promise.all([first, second])
-    await log.close()
-    const again = await openTestLog(dir, { partitions: 1, segmentBytes: 100 })
-    assert.deepEqual(
-      (await readAll(again, 't', 0)).map((r) => [r.offset, r.value.toString()]),
-      [
+for (const [mode, base] of bases)
+  describe(`group commit with overlapping cycles (${mode})`, () => {
+    test('a later cycle that syncs first is acknowledged only after the earlier one', async () => {
+      const dir = await tempDir()
+      const g = gatedFs(base)
+      const log = await openTestLog(dir, { fs: g.fs, partitions: 1 })
+      await log.append('t', [rec(0)])
+      g.hold()
+      const first = log.append('t', [rec(1)])
+      await g.held()
+      const afterFirst = await segmentSize(dir)
+      // The first cycle waits in fdatasync; the second writes and syncs behind it.
+      const second = log.append('t', [rec(2)])
+      const { order, all } = settledOrder([first, second])
+      await secondWritten(dir, afterFirst)
+      await new Promise((r) => setTimeout(r, 20))
+      assert.deepEqual(order, [], 'nothing is acknowledged while the first fdatasync is open')
+      g.release(false)
+      await all
+      assert.deepEqual(order, [0, 1])
+      const values = (await readAll(log, 't', 0)).map((r) => [r.offset, r.value.toString()])
+      assert.deepEqual(values, [
         [0, 'value-0'],
         [1, 'value-1'],
         [2, 'value-2'],
-      ],
-    )
-    await again.close()
+      ])
+      await log.close()
+    })
+
+    test('when the earlier cycle fails, the cycle written on top of it is refused too and cut', async () => {
+      const dir = await tempDir()
+      const g = gatedFs(base)
+      const log = await openTestLog(dir, { fs: g.fs, partitions: 1 })
+      await log.append('t', [rec(0)])
+      g.hold()
+      const first = log.append('t', [rec(1)])
+      await g.held()
+      const afterFirst = await segmentSize(dir)
+      const second = log.append('t', [rec(2), rec(3)])
+      await secondWritten(dir, afterFirst)
+      g.release(true)
+      const results = await Promise.allSettled([first, second])
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['rejected', 'rejected'],
+      )
+      assert.deepEqual(
+        (await readAll(log, 't', 0)).map((r) => r.value.toString()),
+        ['value-0'],
+      )
+      // The log goes on from its durable end, with contiguous offsets.
+      await log.append('t', [rec(4)])
+      await log.append('t', [rec(5)])
+      const expected = [
+        [0, 'value-0'],
+        [1, 'value-4'],
+        [2, 'value-5'],
+      ]
+      assert.deepEqual(
+        (await readAll(log, 't', 0)).map((r) => [r.offset, r.value.toString()]),
+        expected,
+      )
+      await log.close()
+      const again = await openTestLog(dir, { partitions: 1 })
+      assert.deepEqual(
+        (await readAll(again, 't', 0)).map((r) => [r.offset, r.value.toString()]),
+        expected,
+      )
+      await again.close()
+    })
+
+    test('a segment rolls only after the batch in flight is tracked in its indexes', async () => {
+      const dir = await tempDir()
+      const g = gatedFs(base)
+      // Segments of ~1 record: every append rolls.
+      const log = await openTestLog(dir, { fs: g.fs, partitions: 1, segmentBytes: 100 })
+      await log.append('t', [rec(0)])
+      g.hold()
+      const first = log.append('t', [rec(1)])
+      await g.held()
+      const second = log.append('t', [rec(2)])
+      g.release(false)
+      await Promise.all([first, second])
+      await log.close()
+      const again = await openTestLog(dir, { partitions: 1, segmentBytes: 100 })
+      assert.deepEqual(
+        (await readAll(again, 't', 0)).map((r) => [r.offset, r.value.toString()]),
+        [
+          [0, 'value-0'],
+          [1, 'value-1'],
+          [2, 'value-2'],
+        ],
+      )
+      await again.close()
+    })
   })
-})

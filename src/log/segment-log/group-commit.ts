@@ -1,11 +1,13 @@
-// Group commit across every partition of the log: appends queue up while cycles run; a cycle takes
-// them (up to max_batch_bytes), writes one merged batch per dirty partition, fdatasyncs those files
-// in parallel, and only then resolves every append it carried. Two cycles overlap: the next one
-// encodes and writes while the previous one waits for its fdatasync, which keeps the disk and the
-// CPU busy at once; acknowledgements still follow cycle order. If any write or sync fails, that cycle
-// and every cycle prepared on top of it are refused and their partitions go back to their durable
-// end, so an append spread over several partitions is all-or-nothing and nothing unacknowledged
-// stays readable.
+// Group commit across every partition of the log: appends queue up in batches while cycles run
+// (the appends of a batch share one promise); a cycle takes the oldest batch (up to max_batch_bytes),
+// writes one merged record batch per dirty partition, makes those files durable in parallel (each
+// write is durable by itself on a segment opened with O_DSYNC; otherwise an fdatasync follows it),
+// and only then resolves the appends it carried. Two cycles overlap: the next one encodes and writes
+// while the previous one's writes are still becoming durable, which keeps the disk and the CPU busy
+// at once; acknowledgements still follow cycle order. If any write or sync fails, that cycle and
+// every cycle prepared on top of it are refused and their partitions go back to their durable end,
+// so an append spread over several partitions is all-or-nothing and nothing unacknowledged stays
+// readable.
 
 import type { Histogram } from 'prom-client'
 import { TransportError } from '../../core/errors.ts'
@@ -22,20 +24,67 @@ export interface AppendMeter {
 }
 
 /**
- * One append waiting for a cycle: its records, all in `partition` (the common case: one record), or
- * split by partition in `parts`; and its promise's settlers.
+ * The appends that one cycle will carry: their records already sorted by partition, and one promise
+ * that every one of them returns. They are durable, or refused, together, so a promise (and its
+ * settlers) per append and a merge of per-append record lists per cycle would be pure overhead:
+ * an append costs a few pushes here. Get one from {@link GroupCommit.batchFor}.
  */
-export interface PendingAppend {
-  readonly partition: Partition | null
-  readonly records: readonly PreparedRecord[]
-  readonly parts: ReadonlyMap<Partition, readonly PreparedRecord[]> | null
-  readonly count: number
-  readonly bytes: number
+export class AppendBatch {
+  /** Record bytes of the appends in the batch (what max_batch_bytes counts). */
+  bytes = 0
+  /** Appends in the batch. */
+  appends = 0
+  /** Each partition's records, in append order. */
+  readonly records = new Map<Partition, PreparedRecord[]>()
+  /** performance.now() when each append was requested, in append order (never decreasing). */
+  readonly started: number[] = []
+  /** Runs of consecutive appends counted by the same meter: [meter, first append, records, bytes]. */
+  readonly meters: MeterRun[] = []
+  readonly done: Promise<void>
+  resolve: () => void = noop
+  reject: (err: Error) => void = noop
+  readonly #writer: GroupCommit
+
+  constructor(writer: GroupCommit) {
+    this.#writer = writer
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+  }
+
+  /** Adds one record of the append being built to its partition's list. */
+  add(partition: Partition, record: PreparedRecord): void {
+    const list = this.records.get(partition)
+    if (list) list.push(record)
+    else this.records.set(partition, [record])
+  }
+
+  /**
+   * Completes the append whose records were just added (synchronously, right after `batchFor`):
+   * counts it and returns the promise it shares with the rest of the batch.
+   */
+  seal(meter: AppendMeter | null, records: number, bytes: number, started: number): Promise<void> {
+    this.appends++
+    this.bytes += bytes
+    this.started.push(started)
+    const run = this.meters[this.meters.length - 1]
+    if (run !== undefined && run.meter === meter) {
+      run.records += records
+      run.bytes += bytes
+    } else this.meters.push({ meter, from: this.appends - 1, records, bytes })
+    this.#writer.queued(bytes)
+    return this.done
+  }
+}
+
+/** Consecutive appends of a batch that count in the same meter. */
+interface MeterRun {
   readonly meter: AppendMeter | null
-  /** performance.now() when the append was requested. */
-  readonly started: number
-  resolve: () => void
-  reject: (err: Error) => void
+  /** Index of the run's first append in `started`. */
+  readonly from: number
+  records: number
+  bytes: number
 }
 
 /** Group-commit settings and hooks. */
@@ -53,7 +102,7 @@ export interface GroupCommitOptions {
 
 /** A cycle in flight. */
 interface Cycle {
-  /** Set once its writes are issued and it waits for fdatasync: the next cycle may start then. */
+  /** Set once its writes are issued and it waits for them to be durable: the next cycle may start then. */
   syncing: boolean
   /** Settles (never rejects) once the cycle committed or was refused; true if it committed. */
   readonly done: Promise<boolean>
@@ -65,7 +114,8 @@ const MAX_IN_FLIGHT = 2
 /** The write loop. */
 export class GroupCommit {
   readonly #o: GroupCommitOptions
-  #queue: PendingAppend[] = []
+  /** Batches waiting for a cycle, oldest first; appends join the last one while it has room. */
+  #queue: AppendBatch[] = []
   #queuedBytes = 0
   #inFlight: Cycle[] = []
   /** Bumped by each failure; a cycle prepared under an older value sat on bytes that were cut. */
@@ -81,17 +131,23 @@ export class GroupCommit {
   }
 
   /**
-   * Queues an append (records already split by partition; `resolve` and `reject` are filled in
-   * here); resolves once its records are durable.
+   * The batch an append of `bytes` record bytes joins: the newest queued one, or a new one if that
+   * one would grow past max_batch_bytes (a batch always takes at least one append). The caller adds
+   * the append's records and then seals it, synchronously: a cycle takes whole batches only, and
+   * none starts in between.
    */
-  submit(append: PendingAppend): Promise<void> {
-    return new Promise((resolve, reject) => {
-      append.resolve = resolve
-      append.reject = reject
-      this.#queue.push(append)
-      this.#queuedBytes += append.bytes
-      this.#kick()
-    })
+  batchFor(bytes: number): AppendBatch {
+    const last = this.#queue[this.#queue.length - 1]
+    if (last !== undefined && (last.appends === 0 || last.bytes + bytes <= this.#o.maxBatchBytes)) return last
+    const batch = new AppendBatch(this)
+    this.#queue.push(batch)
+    return batch
+  }
+
+  /** Called by a batch when an append was sealed into it. */
+  queued(bytes: number): void {
+    this.#queuedBytes += bytes
+    this.#kick()
   }
 
   /** Resolves when every queued append has been written or refused. */
@@ -103,18 +159,19 @@ export class GroupCommit {
     if (this.#starting || this.#queue.length === 0) return
     if (this.#recovering && this.#inFlight.length > 0) return
     if (this.#inFlight.length >= MAX_IN_FLIGHT) return
-    if (this.#inFlight.some((c) => !c.syncing)) return
+    for (const c of this.#inFlight) if (!c.syncing) return
     this.#starting = true
     if (this.#inFlight.length === 0) this.#idle = new Promise((r) => (this.#settleIdle = r))
-    void (async () => {
-      if (this.#o.flushIntervalMs > 0 && this.#queuedBytes < this.#o.maxBatchBytes)
-        await new Promise((r) => setTimeout(r, this.#o.flushIntervalMs))
-      // Let the appenders woken by the previous cycle queue their next appends first (they arrive
-      // over several microtask hops); starting at once would take one append and leave the rest.
-      else await new Promise((r) => setImmediate(r))
-      this.#starting = false
-      this.#start()
-    })()
+    if (this.#o.flushIntervalMs > 0 && this.#queuedBytes < this.#o.maxBatchBytes)
+      setTimeout(this.#begin, this.#o.flushIntervalMs)
+    // Let the appenders woken by the previous cycle queue their next appends first (they arrive
+    // over several microtask hops); starting at once would take one append and leave the rest.
+    else setImmediate(this.#begin)
+  }
+
+  readonly #begin = (): void => {
+    this.#starting = false
+    this.#start()
   }
 
   #start(): void {
@@ -142,48 +199,24 @@ export class GroupCommit {
 
   async #cycle(cycle: Cycle, previous: Promise<boolean>): Promise<boolean> {
     const epoch = this.#epoch
-    // Whole appends, oldest first, up to max_batch_bytes (at least one).
-    const queue = this.#queue
-    let n = 0
-    let bytes = 0
-    while (n < queue.length && (n === 0 || bytes + queue[n]!.bytes <= this.#o.maxBatchBytes))
-      bytes += queue[n++]!.bytes
-    const taken = n === queue.length ? queue : queue.slice(0, n)
-    this.#queue = n === queue.length ? [] : queue.slice(n)
-    this.#queuedBytes -= bytes
-    const merged = new Map<Partition, PreparedRecord[]>()
-    const add = (p: Partition, records: readonly PreparedRecord[]) => {
-      let list = merged.get(p)
-      if (!list) {
-        list = []
-        merged.set(p, list)
-      }
-      for (const r of records) list.push(r)
-    }
-    for (const a of taken) {
-      if (a.partition !== null) add(a.partition, a.records)
-      else if (a.parts !== null) for (const [p, records] of a.parts) add(p, records)
-    }
-    const partitions = [...merged.keys()]
+    // The oldest batch: whole appends, up to max_batch_bytes (at least one).
+    const batch = this.#queue.shift()!
+    this.#queuedBytes -= batch.bytes
+    const partitions = [...batch.records.keys()]
     const writes: PreparedWrite[] = []
     let failure: unknown = null
     try {
-      await settleAll([...merged].map(([p, records]) => p.prepare(records).then((w) => void writes.push(w))))
-      const stop = this.#o.fsyncSeconds?.startTimer()
-      // Each partition syncs as soon as its own write is done; the cycle waits for all of them.
-      // Once every write has landed, the next cycle may start writing behind them.
-      let landed = 0
       await settleAll(
-        writes.map((w) =>
-          w.partition.write(w).then(() => {
-            if (++landed === writes.length) {
-              cycle.syncing = true
-              this.#kick()
-            }
-            return w.partition.sync(w)
-          }),
-        ),
+        [...batch.records].map(([p, records]) => p.prepare(records).then((w) => void writes.push(w))),
       )
+      const stop = this.#o.fsyncSeconds?.startTimer()
+      // Each partition syncs as soon as its own write is done (nothing more to do when its writes
+      // are durable by themselves); the cycle waits for all of them. Once every write is issued,
+      // the next cycle may encode and write behind them.
+      const durable = writes.map((w) => w.partition.write(w).then(() => w.partition.sync(w)))
+      cycle.syncing = true
+      this.#kick()
+      await settleAll(durable)
       stop?.()
     } catch (err) {
       failure = err
@@ -207,15 +240,16 @@ export class GroupCommit {
         {
           err: failure,
           code,
-          appends: taken.length,
+          appends: batch.appends,
           partitions: partitions.map((p) => `${p.topic}/${p.id}`),
         },
         'log write failed: the appends of this cycle are refused and the files are back at their durable end',
       )
-      const refused = new TransportError(code, `appending to the log failed: ${(failure as Error).message}`, {
-        cause: failure,
-      })
-      for (const a of taken) a.reject(refused)
+      batch.reject(
+        new TransportError(code, `appending to the log failed: ${(failure as Error).message}`, {
+          cause: failure,
+        }),
+      )
       return false
     }
     let written = 0
@@ -226,22 +260,16 @@ export class GroupCommit {
     this.#o.onCommitted(partitions, written)
     // Metrics here, once per cycle where they can be summed, rather than in every appender.
     const now = performance.now()
-    let meter: AppendMeter | null = null
-    let records = 0
-    let payload = 0
-    for (const a of taken) {
-      if (a.meter !== meter) {
-        meter?.countAppended(records, payload)
-        meter = a.meter
-        records = 0
-        payload = 0
-      }
-      records += a.count
-      payload += a.bytes
-      a.meter?.observeLatency((now - a.started) / 1000)
-      a.resolve()
+    const { started, meters } = batch
+    for (let m = 0; m < meters.length; m++) {
+      const run = meters[m]!
+      const meter = run.meter
+      if (meter === null) continue
+      meter.countAppended(run.records, run.bytes)
+      const end = m + 1 < meters.length ? meters[m + 1]!.from : started.length
+      for (let i = run.from; i < end; i++) meter.observeLatency((now - started[i]!) / 1000)
     }
-    meter?.countAppended(records, payload)
+    batch.resolve()
     return true
   }
 }
@@ -256,3 +284,5 @@ async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
   if (failed) throw (failed as PromiseRejectedResult).reason
   return results.map((r) => (r as PromiseFulfilledResult<T>).value)
 }
+
+function noop(): void {}

@@ -53,14 +53,18 @@ export class Partition {
   #settleIdle: () => void = () => undefined
   readonly cursor: ReadCursor = { segment: null, position: 0, baseOffset: 0 }
   /**
-   * Where uncompressed batches are encoded, reused cycle after cycle: a fresh buffer of a cycle's
-   * size per write cost page faults and GC. Safe because a cycle encodes only after every write of
-   * the cycle before it has landed, and nothing reads a batch's bytes once written.
+   * Where uncompressed batches are encoded, reused cycle after cycle (a fresh buffer of a cycle's
+   * size per write cost page faults and GC), in turns: a cycle may encode while the write of the
+   * cycle before it is still in flight, so two. Safe because at most two batches of a partition are
+   * in flight (two cycles), the third is prepared only once the first has landed, and nothing reads
+   * a batch's bytes once written.
    */
-  #scratch: Buffer = Buffer.alloc(0)
+  readonly #scratch: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)]
+  #turn = 0
   readonly #scratchFor = (size: number): Buffer => {
-    if (this.#scratch.length < size) this.#scratch = Buffer.allocUnsafe(Math.max(size, 64 << 10))
-    return this.#scratch.subarray(0, size)
+    const turn = this.#turn
+    if (this.#scratch[turn]!.length < size) this.#scratch[turn] = Buffer.allocUnsafe(Math.max(size, 64 << 10))
+    return this.#scratch[turn]!.subarray(0, size)
   }
 
   private constructor(topic: string, id: number, dir: string, segments: Segment[], o: PartitionOptions) {
@@ -130,6 +134,7 @@ export class Partition {
     }
     const header = readBatchHeader(batch, 0)
     if (header.kind !== 'ok') throw new Error('encoded a record batch that does not read back')
+    this.#turn ^= 1
     const position = this.#nextPosition()
     if (this.#inFlight++ === 0) this.#idle = new Promise((r) => (this.#settleIdle = r))
     this.#pendingOffset = header.header.baseOffset + header.header.lastOffsetDelta + 1
@@ -155,9 +160,9 @@ export class Partition {
     await writeFully(w.segment.file, w.batch, w.position)
   }
 
-  /** fdatasync of the active segment. */
+  /** fdatasync of the active segment, unless its writes are durable by themselves (O_DSYNC). */
   async sync(w: PreparedWrite): Promise<void> {
-    await w.segment.file.datasync()
+    if (!w.segment.file.durableWrites) await w.segment.file.datasync()
   }
 
   /** The batch is durable: it becomes readable and the end offset moves past it. */
@@ -194,7 +199,7 @@ export class Partition {
     await sealed.writeIndexes(this.#o.fs)
     const base = this.endOffset
     const path = join(this.dir, `${segmentName(base)}.log`)
-    const file = await this.#o.fs.open(path, 'readwrite')
+    const file = await this.#o.fs.open(path, 'durable')
     try {
       await file.truncate(0)
       // The new file's directory entry must be durable before any ack depends on it.

@@ -102,10 +102,14 @@ export async function encodeBatch(
       for (let c = 0; c < key.length; c++) out[at++] = key.charCodeAt(c)
     } else {
       at = writeVarint(out, key.length, at)
-      at += key.copy(out, at)
+      out.set(key, at)
+      at += key.length
     }
-    at = writeVarint(out, r.value.length, at)
-    at += r.value.copy(out, at)
+    // TypedArray#set: the same memmove as Buffer#copy, without its argument handling in JS.
+    const value = r.value
+    at = writeVarint(out, value.length, at)
+    out.set(value, at)
+    at += value.length
     out[at++] = 0
   }
   let batch = out

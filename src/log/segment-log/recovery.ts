@@ -35,7 +35,7 @@ export async function openSegments(dir: string, o: RecoveryOptions): Promise<Seg
     const first = new Segment(
       dir,
       0,
-      await o.fs.open(join(dir, `${segmentName(0)}.log`), 'readwrite'),
+      await o.fs.open(join(dir, `${segmentName(0)}.log`), 'durable'),
       o.indexIntervalBytes,
       o.now,
     )
@@ -45,7 +45,7 @@ export async function openSegments(dir: string, o: RecoveryOptions): Promise<Seg
   const segments: Segment[] = []
   for (let i = 0; i < bases.length; i++) {
     const base = bases[i]!
-    const file = await o.fs.open(join(dir, `${segmentName(base)}.log`), 'readwrite')
+    const file = await o.fs.open(join(dir, `${segmentName(base)}.log`), 'durable')
     const segment = new Segment(dir, base, file, o.indexIntervalBytes, o.now)
     const active = i === bases.length - 1
     if (active || !(await trustIndexes(segment, o))) await scanWhole(segment, active, o)

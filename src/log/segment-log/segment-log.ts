@@ -148,53 +148,50 @@ export class SegmentLog implements EventLog {
 
   #submit(t: Topic, records: readonly AppendRecord[]): Promise<void> {
     const started = performance.now()
-    const count = t.partitions.length
-    let first: Partition | null = null
-    let firstRecords: PreparedRecord[] = []
-    let parts: Map<Partition, PreparedRecord[]> | null = null
-    let bytes = 0
-    for (const r of records) {
-      // An ASCII key (a visitor id) is hashed and later written from the string itself, so the
-      // record goes on as it came; any other key is turned into its UTF-8 bytes once.
+    const partitions = t.partitions
+    const count = partitions.length
+    if (records.length === 1) {
+      // The common case (one event per append) without the lists of the general case.
+      const r = records[0]!
       let prepared: PreparedRecord = r
       let p: Partition
+      let bytes: number
       if (r.key === null || isAscii(r.key)) {
-        p = t.partitions[this.#partitioner.partition(r.key, count)]!
+        p = partitions[this.#partitioner.partition(r.key, count)]!
+        bytes = r.value.length + (r.key?.length ?? 0)
+      } else {
+        const key = Buffer.from(r.key, 'utf8')
+        p = partitions[this.#partitioner.partition(key, count)]!
+        prepared = { key, value: r.value, timestamp: r.timestamp }
+        bytes = r.value.length + key.length
+      }
+      const batch = this.#writer.batchFor(bytes)
+      batch.add(p, prepared)
+      return batch.seal(t.meter, 1, bytes, started)
+    }
+    // Every record is placed (and a malformed one throws) before any joins a batch, so an append
+    // goes into the log whole or not at all.
+    const placed = new Array<Partition>(records.length)
+    const prepared = new Array<PreparedRecord>(records.length)
+    let bytes = 0
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!
+      // An ASCII key (a visitor id) is hashed and later written from the string itself, so the
+      // record goes on as it came; any other key is turned into its UTF-8 bytes once.
+      if (r.key === null || isAscii(r.key)) {
+        placed[i] = partitions[this.#partitioner.partition(r.key, count)]!
+        prepared[i] = r
         bytes += r.value.length + (r.key?.length ?? 0)
       } else {
         const key = Buffer.from(r.key, 'utf8')
-        p = t.partitions[this.#partitioner.partition(key, count)]!
-        prepared = { key, value: r.value, timestamp: r.timestamp }
+        placed[i] = partitions[this.#partitioner.partition(key, count)]!
+        prepared[i] = { key, value: r.value, timestamp: r.timestamp }
         bytes += r.value.length + key.length
       }
-      if (first === null || first === p) {
-        first = p
-        firstRecords.push(prepared)
-        continue
-      }
-      if (parts === null) parts = new Map([[first, firstRecords]])
-      let list = parts.get(p)
-      if (!list) {
-        list = []
-        parts.set(p, list)
-      }
-      list.push(prepared)
     }
-    if (parts !== null) {
-      first = null
-      firstRecords = []
-    }
-    return this.#writer.submit({
-      partition: first,
-      records: firstRecords,
-      parts,
-      count: records.length,
-      bytes,
-      meter: t.meter,
-      started,
-      resolve: noop,
-      reject: noop,
-    })
+    const batch = this.#writer.batchFor(bytes)
+    for (let i = 0; i < records.length; i++) batch.add(placed[i]!, prepared[i]!)
+    return batch.seal(t.meter, records.length, bytes, started)
   }
 
   async read(topic: string, partition: number, offset: number, max: number): Promise<LogRecord[]> {
@@ -300,5 +297,3 @@ export class SegmentLog implements EventLog {
     for (const t of topics) if (t.status === 'fulfilled') for (const p of t.value.partitions) await p.close()
   }
 }
-
-function noop(): void {}

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream'
 import { createLogger, type Logger } from '../../telemetry/logger.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
 import type { AppendRecord } from '../log.ts'
+import type { LogFs } from './fs-facade.ts'
 import { SegmentLog, type SegmentLogOptions } from './segment-log.ts'
 
 const dirs: string[] = []
@@ -87,4 +88,12 @@ export async function readAll(log: SegmentLog, topic: string, partition: number,
     out.push(...page)
     offset = page[page.length - 1]!.offset + 1
   }
+}
+
+/**
+ * `fs` with segments opened plain read-write instead of 'durable' (O_DSYNC): each write is then made
+ * durable by an fdatasync, the path taken on platforms without O_DSYNC.
+ */
+export function withoutDurableWrites(fs: LogFs): LogFs {
+  return { ...fs, open: (path, mode) => fs.open(path, mode === 'durable' ? 'readwrite' : mode) }
 }
