@@ -102,33 +102,41 @@ describe('live state against an independent count', () => {
     assert.deepEqual(state.snapshot(clock.now(), state.recentCursor).recent_events, [])
   })
 
-  test('an erasure takes the visitor id out of the latest events, keeping the events and counts', () => {
-    const clock = new ManualClock(Date.UTC(2026, 10, 21, 12, 0, 0))
-    const state = new LiveState({ conversionEvent: null, includeBots: true })
-    const make = (id: string, visitor: string) => {
-      const e = emptyEvent({
-        event_id: id,
-        event_type: 'pageview',
-        event_time: clock.now(),
-        received_at: clock.now(),
-        source_id: 's',
-      })
-      e.visitor_id = visitor
-      return e
-    }
-    state.add([make('a', 'gone'), make('b', 'keep'), make('c', 'gone')], clock.now())
-    const before = state.snapshot(clock.now())
-    state.forget(new Set(['gone']))
-    const after = state.snapshot(clock.now())
-    assert.deepEqual(
-      after.recent_events.map((r) => [r.event_id, r.visitor_id]),
-      [
-        ['c', null],
-        ['b', 'keep'],
-        ['a', null],
-      ],
+  test('an erasure takes the visitor ids out of every window and list; the rest counts as before', () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 21, 12, 0, 30, 250))
+    const options = { conversionEvent: 'purchase', includeBots: false, visitorRetentionS: 1800 }
+    const state = new LiveState(options)
+    const events = randomEvents(prng(5), 4000, clock.now() - 65 * 60_000, clock.now())
+    state.add(events, clock.now())
+    const visitors = [...new Set(events.map((e) => e.visitor_id).filter((v) => v !== null))]
+    const gone = new Set(visitors.filter((_, i) => i % 3 === 0))
+    assert.ok(gone.size > 10 && [...gone].some((v) => state.holds(v)))
+    state.forget(gone)
+    for (const v of gone) assert.equal(state.holds(v), false, `${v} is still held`)
+    // The distinct counts now equal those of a state that never saw the erased visitors.
+    const without = new LiveState(options)
+    without.add(
+      events.filter((e) => e.visitor_id === null || !gone.has(e.visitor_id)),
+      clock.now(),
     )
-    assert.equal(after.visitors_now, before.visitors_now)
+    const got = state.snapshot(clock.now())
+    const want = without.snapshot(clock.now())
+    assert.equal(got.visitors_now, want.visitors_now)
+    assert.deepEqual(
+      got.page_views_per_minute.map((m) => m.visitors),
+      want.page_views_per_minute.map((m) => m.visitors),
+    )
+    assert.deepEqual(
+      got.top_countries.map((c) => [c.value, c.visitors]),
+      want.top_countries.map((c) => [c.value, c.visitors]),
+    )
+    // The latest events stay listed, without the erased ids.
+    const listed = got.recent_events.filter((r) => events.find((e) => e.event_id === r.event_id)?.visitor_id)
+    for (const r of listed) assert.ok(r.visitor_id === null || !gone.has(r.visitor_id))
+    // As the windows slide on, nothing comes back.
+    clock.advance(10 * 60_000)
+    state.snapshot(clock.now())
+    for (const v of gone) assert.equal(state.holds(v), false)
   })
 
   test('alert metrics over any window up to an hour', () => {

@@ -4,7 +4,15 @@
 // are the seconds floor(now/1000)-W+1 .. floor(now/1000).
 import type { LiveSnapshot } from '../analytics/contract.ts'
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
-import { countSince, type Members, members, SecondRing, SecondSum, SlidingMembers } from './windows.ts'
+import {
+  countSince,
+  forgetMembers,
+  type Members,
+  members,
+  SecondRing,
+  SecondSum,
+  SlidingMembers,
+} from './windows.ts'
 
 /** Seconds of "now": visitors, top lists, conversion. */
 export const NOW_WINDOW_S = 300
@@ -248,14 +256,38 @@ export class LiveState {
   }
 
   /**
-   * An erasure: the latest events list (`recent_events`, the one place a snapshot shows visitor ids)
-   * keeps their events without the id. The distinct counts keep the ids as members until their
-   * windows pass (at most an hour); they are never shown.
+   * An erasure: the visitors' ids leave every distinct count (the 5-minute and longer windows, the
+   * chart's minutes, pages, countries, referrers) and the expiry rings, so the live view holds no
+   * trace of them; the latest events list keeps their events without the id. Counts that hold no
+   * id (events, page views, clicks, engaged time) stay.
    */
   forget(visitors: ReadonlySet<string>): void {
     for (let i = 0; i < RECENT; i++) {
       const e = this.#recent[i]
       if (e?.visitor_id != null && visitors.has(e.visitor_id)) this.#recent[i] = { ...e, visitor_id: null }
+    }
+    for (const slot of this.#minutes) for (const v of visitors) slot.visitors.delete(v)
+    forgetMembers(this.#window, this.#windowKeys(), visitors)
+    if (this.#long !== null) forgetMembers(this.#long, [this.#visitorsLong, this.#convertersLong], visitors)
+  }
+
+  /** Whether any count or list still holds `visitor` (erasure tests check that none does). */
+  holds(visitor: string): boolean {
+    if (this.#recent.some((e) => e?.visitor_id === visitor)) return true
+    if (this.#minutes.some((slot) => slot.visitors.has(visitor))) return true
+    for (const key of this.#windowKeys()) if (key.members.has(visitor)) return true
+    return this.#visitorsLong.members.has(visitor) || this.#convertersLong.members.has(visitor)
+  }
+
+  /** Every key of the 5-minute windows. */
+  *#windowKeys(): Generator<Members> {
+    yield this.#visitors
+    yield this.#converters
+    yield* this.#referrers.values()
+    yield* this.#countries.values()
+    for (const p of this.#pages.values()) {
+      yield p
+      yield* p.byCountry.values()
     }
   }
 

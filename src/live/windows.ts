@@ -63,6 +63,11 @@ class BucketRing<B> {
     return this.#buckets[i]!
   }
 
+  /** Every bucket, in no order (for a scrub that edits them in place). */
+  all(): readonly B[] {
+    return this.#buckets
+  }
+
   /** Removes and returns the buckets of seconds before `cutoff`. */
   stale(cutoff: number): B[] {
     const out: B[] = []
@@ -114,6 +119,19 @@ export class SlidingMembers {
     return prev
   }
 
+  /** Drops the ring's entries of `gone` (their keys' maps are the caller's to clean). */
+  scrub(gone: ReadonlySet<string>): void {
+    for (const bucket of this.#ring.all()) {
+      let kept = 0
+      for (let i = 0; i < bucket.length; i += 2) {
+        if (gone.has(bucket[i + 1] as string)) continue
+        bucket[kept++] = bucket[i]
+        bucket[kept++] = bucket[i + 1]
+      }
+      bucket.length = kept
+    }
+  }
+
   /** Forgets members last seen before `cutoff`; cutoffs only grow. */
   expire(cutoff: number): void {
     if (cutoff <= this.#cutoff) return
@@ -129,6 +147,19 @@ export class SlidingMembers {
       }
     }
   }
+}
+
+/**
+ * Takes `gone` out of every key's members and out of the expiry ring (an erasure): the ring holds
+ * the member strings until their windows pass, so forgetting the maps alone would keep the ids.
+ */
+export function forgetMembers(
+  window: SlidingMembers,
+  keys: Iterable<Members>,
+  gone: ReadonlySet<string>,
+): void {
+  for (const key of keys) for (const id of gone) key.members.delete(id)
+  window.scrub(gone)
 }
 
 /** Members of `key` seen at or after `from`. */
