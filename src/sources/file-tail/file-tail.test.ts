@@ -20,6 +20,7 @@ import { MemoryWriter, sourceConformance } from '../../../test/conformance/sourc
 import { testContext } from '../../../test/helpers/build-context.ts'
 import { pollUntil } from '../../../test/helpers/clickflow-process.ts'
 import type { EventWriter, Source } from '../../core/component.ts'
+import { decodeEnvelope } from '../../log/envelope.ts'
 import { fileTailSource } from './index.ts'
 
 const dirs: string[] = []
@@ -345,3 +346,43 @@ describe('file_tail crash window', () => {
     },
   })
 }
+
+describe('file_tail parse workers', () => {
+  test('a backlog parsed on two workers arrives whole, in file order, as log records; dead letters keep their line numbers', async () => {
+    const dir = tempDir()
+    // ~2 MB; each round reads 25,000 lines (~550 KB, over the 256 KB a read needs to go to the
+    // workers), cut into a piece per worker.
+    const n = 90_000
+    const bad = 61_234
+    const name = (i: number) => `big-${String(i).padStart(6, '0')}-abcdefghij`
+    const text = Array.from({ length: n }, (_, i) => (i + 1 === bad ? 'not a name!' : name(i))).join('\n')
+    writeFileSync(join(dir, 'big.log'), `${text}\n`)
+    const src = await build(dir, tempDir(), '*.log', { parse_threads: 2, max_lines_per_file: 25_000 })
+    // A writer like the log's: it takes the workers' encoded records as they are.
+    const out = new MemoryWriter()
+    let recordWrites = 0
+    const writer: EventWriter = {
+      write: (events) => out.write(events),
+      deadLetter: (items) => out.deadLetter(items),
+      writeRecords: async (records) => {
+        recordWrites++
+        for (const r of records) {
+          const env = decodeEnvelope(r.value)
+          if ('event' in env) await out.write([env.event])
+          else await out.deadLetter([env.dead_letter])
+        }
+      },
+    }
+    await src.start(writer)
+    const names = await expectNames(out, n - 1)
+    await src.stop()
+    assert.ok(recordWrites >= 4, `${recordWrites} writes of encoded records`)
+    assert.deepEqual(
+      names,
+      Array.from({ length: n }, (_, i) => name(i)).filter((_, i) => i + 1 !== bad),
+    )
+    assert.equal(out.deadLetters.length, 1)
+    assert.equal(JSON.parse(out.deadLetters[0]!.payload).line_number, bad)
+    assert.match(out.deadLetters[0]!.message, new RegExp(`big\\.log:${bad}: `))
+  })
+})
