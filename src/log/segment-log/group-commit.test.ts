@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
+import { Metrics } from '../../telemetry/metrics.ts'
 import type { LogFile, LogFs } from './fs-facade.ts'
 import { nodeFs } from './fs-facade.ts'
 import { openTestLog, readAll, rec, removeTempDirs, tempDir, withoutDurableWrites } from './testing.ts'
@@ -181,5 +182,36 @@ for (const [mode, base] of bases)
         ],
       )
       await again.close()
+    })
+
+    test('acknowledged appends are counted in the metrics while the next cycle is on the disk', async () => {
+      const dir = await tempDir()
+      const g = gatedFs(base)
+      const metrics = new Metrics({ defaultMetrics: false })
+      const log = await openTestLog(dir, { fs: g.fs, partitions: 1 }, undefined, metrics)
+      const counted = async () => ({
+        records: (await metrics.logAppendedRecords.get()).values.find((v) => v.labels.topic === 't')?.value,
+        appends: (await metrics.logAppendSeconds.get()).values.find(
+          (v) => v.metricName === 'clickflow_log_append_seconds_count' && v.labels.topic === 't',
+        )?.value,
+      })
+      await log.partitions('t') // open: appends get the batch's own promise, without extra hops
+      // As an appender does: the next append right when the previous one is acknowledged, so the
+      // next cycle starts before the acknowledged one has wound down.
+      let next: Promise<void> | null = null
+      await Promise.all([
+        log.append('t', [rec(0), rec(1)]).then(() => {
+          g.hold()
+          next = log.append('t', [rec(3)])
+        }),
+        log.append('t', [rec(2)]),
+      ])
+      await g.held()
+      // The next cycle waits on the disk: the acknowledged appends are counted by now, it is not.
+      assert.deepEqual(await counted(), { records: 3, appends: 2 })
+      g.release(true)
+      await assert.rejects(next!)
+      await log.close()
+      assert.deepEqual(await counted(), { records: 3, appends: 2 }, 'a refused append is not counted')
     })
   })

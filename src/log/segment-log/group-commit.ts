@@ -40,6 +40,8 @@ export class AppendBatch {
   readonly started: number[] = []
   /** Runs of consecutive appends counted by the same meter: [meter, first append, records, bytes]. */
   readonly meters: MeterRun[] = []
+  /** performance.now() when the batch was acknowledged. */
+  acked = 0
   readonly done: Promise<void>
   resolve: () => void = noop
   reject: (err: Error) => void = noop
@@ -125,6 +127,8 @@ export class GroupCommit {
   #starting = false
   #idle: Promise<void> = Promise.resolve()
   #settleIdle: () => void = () => undefined
+  /** Acknowledged batches not yet counted in the metrics (see #count). */
+  #uncounted: AppendBatch[] = []
 
   constructor(options: GroupCommitOptions) {
     this.#o = options
@@ -194,7 +198,29 @@ export class GroupCommit {
   }
 
   #settled(): void {
-    if (this.#inFlight.length === 0 && !this.#starting) this.#settleIdle()
+    if (this.#inFlight.length > 0 || this.#starting) return
+    this.#count()
+    this.#settleIdle()
+  }
+
+  /**
+   * Counts acknowledged appends in their meters, once per batch where they can be summed, rather than
+   * in every appender. Called while the disk works: once the next cycle's writes are issued, or when
+   * no cycle follows. Between the acknowledgement and the next cycle's writes, where the appenders
+   * wait on the CPU, it would delay every one of them.
+   */
+  #count(): void {
+    for (const batch of this.#uncounted.splice(0)) {
+      const { started, meters, acked } = batch
+      for (let m = 0; m < meters.length; m++) {
+        const run = meters[m]!
+        const meter = run.meter
+        if (meter === null) continue
+        meter.countAppended(run.records, run.bytes)
+        const end = m + 1 < meters.length ? meters[m + 1]!.from : started.length
+        for (let i = run.from; i < end; i++) meter.observeLatency((acked - started[i]!) / 1000)
+      }
+    }
   }
 
   async #cycle(cycle: Cycle, previous: Promise<boolean>): Promise<boolean> {
@@ -216,10 +242,12 @@ export class GroupCommit {
       const durable = writes.map((w) => w.partition.write(w).then(() => w.partition.sync(w)))
       cycle.syncing = true
       this.#kick()
+      this.#count()
       await settleAll(durable)
       stop?.()
     } catch (err) {
       failure = err
+      this.#count()
     }
     cycle.syncing = true
     this.#kick()
@@ -258,18 +286,9 @@ export class GroupCommit {
       written += w.batch.length
     }
     this.#o.onCommitted(partitions, written)
-    // Metrics here, once per cycle where they can be summed, rather than in every appender.
-    const now = performance.now()
-    const { started, meters } = batch
-    for (let m = 0; m < meters.length; m++) {
-      const run = meters[m]!
-      const meter = run.meter
-      if (meter === null) continue
-      meter.countAppended(run.records, run.bytes)
-      const end = m + 1 < meters.length ? meters[m + 1]!.from : started.length
-      for (let i = run.from; i < end; i++) meter.observeLatency((now - started[i]!) / 1000)
-    }
+    batch.acked = performance.now()
     batch.resolve()
+    this.#uncounted.push(batch)
     return true
   }
 }
