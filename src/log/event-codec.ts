@@ -265,17 +265,9 @@ const INTERN = 2
 const HOW = new Uint8Array(COUNT)
 for (let i = 0; i < COUNT; i++) if (INTERN_MAX[i]! > 0) HOW[i] = INTERN
 // Unique per event and never kept past a batch (sessions keep ids, referrer and pages; the live
-// view keeps visitor ids and pages): ids of a page view and a click, the URL and its query, the
-// title, the IP, and the props' JSON, which is parsed at once.
-for (const name of [
-  'page_view_id',
-  'page_url',
-  'page_query',
-  'page_title',
-  'ip',
-  'click_id',
-  'props',
-] as const)
+// view keeps visitor ids and pages; the geo and IP transforms cache addresses): ids of a page view
+// and a click, the URL and its query, the title, and the props' JSON, which is parsed at once.
+for (const name of ['page_view_id', 'page_url', 'page_query', 'page_title', 'click_id', 'props'] as const)
   HOW[FIELDS.findIndex(([n]) => n === name)] = SLICE_OF_BLOCK
 let blockText: string | null = null
 

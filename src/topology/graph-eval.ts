@@ -85,7 +85,8 @@ export function evaluateGraph(
         if (countMetrics) t.metrics.error('transform_threw')
         result = { kind: 'dead_letter', reason: 'transform_failed', message: errorMessage(err) }
       }
-      if (result.kind === 'ok') {
+      if (result.kind === 'pass') out.push(e)
+      else if (result.kind === 'ok') {
         for (const x of result.events) out.push(x)
       } else {
         if (countMetrics) t.metrics.discarded(result.reason)

@@ -28,3 +28,16 @@ test('anonymize_ip modes', () => {
     assert.equal(e.ip, expected, mode)
   }
 })
+
+test('anonymize_ip: addresses seen again (answered from its cache) are cut the same way', () => {
+  const t = createAnonymizeIp({ mode: 'truncate' })
+  const ips = ['198.51.100.23', '2001:db8:85a3:8d3:1319:8a2e:370:7348', 'not an ip', '198.51.100.24']
+  for (let round = 0; round < 3; round++) {
+    for (const ip of ips) {
+      const e = sampleEvent(`ip-${round}`)
+      e.ip = ip
+      t.apply(e)
+      assert.equal(e.ip, truncateIp(ip), ip)
+    }
+  }
+})

@@ -3,7 +3,8 @@
 import { isIPv4, isIPv6 } from 'node:net'
 import type { Transform } from '../../core/component.ts'
 import type { ClickEvent } from '../../core/event.ts'
-import { ok } from '../../core/step-result.ts'
+import { Lru } from '../../core/lru.ts'
+import { pass } from '../../core/step-result.ts'
 import type { AnonymizeIpConfig } from './config.ts'
 
 /** Expands an IPv6 address into its 8 groups of 16 bits (null when it is not valid IPv6). */
@@ -51,11 +52,22 @@ export function truncateIp(ip: string): string {
 
 /** Builds the transform. */
 export function createAnonymizeIp(cfg: AnonymizeIpConfig): Transform {
+  // A visitor's events come from one address: its truncation is remembered, not recomputed (two
+  // regular expressions and a replace per event).
+  const recent = new Lru<string, string>(10_000)
   return {
     apply(e: ClickEvent) {
-      if (e.ip === null || cfg.mode === 'keep') return ok(e)
-      e.ip = cfg.mode === 'drop' ? null : truncateIp(e.ip)
-      return ok(e)
+      if (e.ip === null || cfg.mode === 'keep') return pass()
+      if (cfg.mode === 'drop') e.ip = null
+      else {
+        let cut = recent.get(e.ip)
+        if (cut === undefined) {
+          cut = truncateIp(e.ip)
+          recent.set(e.ip, cut)
+        }
+        e.ip = cut
+      }
+      return pass()
     },
   }
 }

@@ -3,7 +3,7 @@
 // cost is fixed and a false positive needs a 53-bit collision among the remembered ids.
 import type { Transform } from '../../core/component.ts'
 import type { ClickEvent } from '../../core/event.ts'
-import { ok } from '../../core/step-result.ts'
+import { pass } from '../../core/step-result.ts'
 import type { DedupeConfig } from './config.ts'
 
 /**
@@ -42,7 +42,7 @@ export function createDedupe(cfg: Pick<DedupeConfig, 'memory'> & Partial<DedupeC
   return {
     apply(e: ClickEvent) {
       if (!remember(hash53(e.event_id))) e.is_duplicate = true
-      return ok(e)
+      return pass()
     },
     warmup: {
       records: Math.min(cfg.warmup_records ?? 0, cfg.memory),

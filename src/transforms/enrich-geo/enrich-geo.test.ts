@@ -25,7 +25,7 @@ test('enrich_geo: known addresses get their country; private and invalid ones no
   for (const [ip, country] of cases) {
     const e = sampleEvent(`geo-${ip}`)
     e.ip = ip
-    assert.equal(t.apply(e).kind, 'ok')
+    assert.equal(t.apply(e).kind, 'pass')
     assert.equal(e.country, country, String(ip))
   }
 })
@@ -45,4 +45,23 @@ test('locationOf reads GeoIP2 and ip-location-db records', () => {
     city: 'Paris',
   })
   assert.deepEqual(locationOf(null), { country: null, region: null, city: null })
+})
+
+test('enrich_geo: addresses seen again (answered from its cache) get what a fresh lookup gives', async () => {
+  const reader = await maxmind.open(shippedCountryDb())
+  const t = createEnrichGeo(reader)
+  let seed = 7
+  const next = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return seed >>> 24
+  }
+  const ips = Array.from({ length: 300 }, () => `${next()}.${next()}.${next()}.${next()}`)
+  for (let round = 0; round < 3; round++) {
+    for (const ip of ips) {
+      const e = sampleEvent(`geo-${round}-${ip}`)
+      e.ip = ip
+      t.apply(e)
+      assert.deepEqual([e.country, e.region, e.city], Object.values(locationOf(reader.get(ip))), ip)
+    }
+  }
 })

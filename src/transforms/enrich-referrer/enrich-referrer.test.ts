@@ -68,3 +68,25 @@ test('enrich_referrer: a configured sibling host is internal', () => {
   createEnrichReferrer({ internal_hosts: ['shop.example.test'] }).apply(e)
   assert.equal(e.channel, 'internal')
 })
+
+test('enrich_referrer: referrers seen again (answered from its cache) get the same host', () => {
+  const t = createEnrichReferrer({ internal_hosts: [] })
+  const referrers = [
+    'https://www.google.com/',
+    'not a url',
+    'https://news.example:8443/a?b=c',
+    'android-app://x.y/',
+  ]
+  for (let round = 0; round < 3; round++) {
+    for (const referrer of referrers) {
+      const e = sampleEvent(`ref-${round}`)
+      e.referrer = referrer
+      t.apply(e)
+      let host: string | null = null
+      try {
+        host = new URL(referrer).host || null
+      } catch {}
+      assert.equal(e.referrer_host, host, referrer)
+    }
+  }
+})

@@ -5,7 +5,7 @@ import { UAParser } from 'ua-parser-js'
 import type { Transform } from '../../core/component.ts'
 import type { ClickEvent } from '../../core/event.ts'
 import { Lru } from '../../core/lru.ts'
-import { ok } from '../../core/step-result.ts'
+import { pass } from '../../core/step-result.ts'
 import type { EnrichUserAgentConfig } from './config.ts'
 
 /** What one user agent tells. */
@@ -40,7 +40,7 @@ export function createEnrichUserAgent(cfg: EnrichUserAgentConfig): Transform {
   const cache = new Lru<string, UserAgentInfo>(Math.max(1, cfg.cache_size))
   return {
     apply(e: ClickEvent) {
-      if (!e.user_agent) return ok(e)
+      if (!e.user_agent) return pass()
       let info = cache.get(e.user_agent)
       if (!info) {
         info = parseUserAgent(e.user_agent)
@@ -52,7 +52,7 @@ export function createEnrichUserAgent(cfg: EnrichUserAgentConfig): Transform {
       e.os_version = info.os_version
       e.device_type = info.device_type
       e.is_bot = e.is_bot || info.is_bot
-      return ok(e)
+      return pass()
     },
   }
 }

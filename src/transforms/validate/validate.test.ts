@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import { sampleEvent } from '../../../test/conformance/sink-conformance.ts'
 import { transformConformance } from '../../../test/conformance/transform-conformance.ts'
 import { validateConfig } from './config.ts'
-import { createValidate } from './transform.ts'
+import { createValidate, jsonSizeBound } from './transform.ts'
 
 transformConformance('validate', async () => createValidate(validateConfig.parse({})))
 
@@ -34,5 +34,28 @@ test('validate: each rule gives its reason', () => {
     const r = strict.apply(e)
     assert.equal(r.kind, kind, name)
     assert.equal((r as { reason: string }).reason, reason, name)
+  }
+})
+
+test('validate: the props limit is exact at its edge, with escapes, nesting and Dates', () => {
+  const props = (text: string) => ({ a: [1.5, null, true, { 'k"': text }], d: -1.25e-300 })
+  const exact = (p: unknown) => JSON.stringify(p).length
+  const cases = [
+    props('x'.repeat(20)),
+    props('"\\\n\u0001'.repeat(4)),
+    props('ü😀'.repeat(7)),
+    { when: new Date(Date.UTC(2026, 10, 22)) },
+  ]
+  for (const p of cases) {
+    assert.ok(jsonSizeBound(p) >= exact(p), `bound of ${JSON.stringify(p)}`)
+    for (const [limit, kind] of [
+      [exact(p), 'pass'],
+      [exact(p) - 1, 'dead_letter'],
+    ] as const) {
+      const e = sampleEvent('props')
+      e.props = p as typeof e.props
+      const r = createValidate(validateConfig.parse({ max_props_bytes: limit })).apply(e)
+      assert.equal(r.kind, kind, `${JSON.stringify(p)} with a limit of ${limit}`)
+    }
   }
 })
