@@ -62,59 +62,58 @@ export async function encodeBatch(
 ): Promise<Buffer> {
   if (records.length === 0) throw new RangeError('a record batch needs at least one record')
   const baseTimestamp = Math.trunc(records[0]!.timestamp)
-  let maxTimestamp = baseTimestamp
-  let recordsBytes = 0
-  const bodies = new Array<number>(records.length)
+  // One pass over the records, into a buffer of their largest possible size: a record's fields
+  // other than key and value take at most 32 bytes (length 5, attributes 1, timestamp delta 10,
+  // offset delta 5, key length 5, value length 5, header count 1).
+  let bound = 0
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!
-    const ts = Math.trunc(r.timestamp)
-    if (ts > maxTimestamp) maxTimestamp = ts
-    const keyLength = r.key === null ? -1 : r.key.length // a string key is ASCII: chars = bytes
-    const body =
-      1 +
-      varintSize(ts - baseTimestamp) +
-      varintSize(i) +
-      varintSize(keyLength) +
-      Math.max(keyLength, 0) +
-      varintSize(r.value.length) +
-      r.value.length +
-      1
-    bodies[i] = body
-    recordsBytes += varintSize(body) + body
+    bound += 32 + (r.key === null ? 0 : r.key.length) + r.value.length
   }
   const plain = compression === 'none'
   // Uncompressed records go straight into the batch buffer; compressed ones into a scratch buffer.
   const out =
     plain && scratch
-      ? scratch(BATCH_HEADER_BYTES + recordsBytes)
-      : Buffer.allocUnsafe(plain ? BATCH_HEADER_BYTES + recordsBytes : recordsBytes)
+      ? scratch(BATCH_HEADER_BYTES + bound)
+      : Buffer.allocUnsafe(plain ? BATCH_HEADER_BYTES + bound : bound)
+  let maxTimestamp = baseTimestamp
   let at = plain ? BATCH_HEADER_BYTES : 0
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!
-    at = writeVarint(out, bodies[i]!, at)
-    out[at++] = 0
-    at = writeVarint(out, Math.trunc(r.timestamp) - baseTimestamp, at)
-    at = writeVarint(out, i, at)
+    const ts = Math.trunc(r.timestamp)
+    if (ts > maxTimestamp) maxTimestamp = ts
     const key = r.key
-    if (key === null) at = writeVarint(out, -1, at)
-    else if (typeof key === 'string') {
-      at = writeVarint(out, key.length, at)
-      for (let c = 0; c < key.length; c++) out[at++] = key.charCodeAt(c)
-    } else {
-      at = writeVarint(out, key.length, at)
+    const keyLength = key === null ? -1 : key.length // a string key is ASCII: chars = bytes
+    const value = r.value
+    const delta = ts - baseTimestamp
+    const body =
+      1 +
+      varintSize(delta) +
+      varintSize(i) +
+      varintSize(keyLength) +
+      Math.max(keyLength, 0) +
+      varintSize(value.length) +
+      value.length +
+      1
+    at = writeVarint(out, body, at)
+    out[at++] = 0
+    at = writeVarint(out, delta, at)
+    at = writeVarint(out, i, at)
+    at = writeVarint(out, keyLength, at)
+    if (typeof key === 'string') for (let c = 0; c < key.length; c++) out[at++] = key.charCodeAt(c)
+    else if (key !== null) {
       out.set(key, at)
       at += key.length
     }
     // TypedArray#set: the same memmove as Buffer#copy, without its argument handling in JS.
-    const value = r.value
     at = writeVarint(out, value.length, at)
     out.set(value, at)
     at += value.length
     out[at++] = 0
   }
-  let batch = out
+  let batch = out.subarray(0, at)
   if (!plain) {
-    const packed = await compress(compression, out)
+    const packed = await compress(compression, batch)
     batch = Buffer.allocUnsafe(BATCH_HEADER_BYTES + packed.length)
     packed.copy(batch, BATCH_HEADER_BYTES)
   }

@@ -4,6 +4,9 @@
 /** Bytes a zigzag varint of `n` (a safe integer) takes. */
 export function varintSize(n: number): number {
   let z = n >= 0 ? n * 2 : -n * 2 - 1
+  // Record fields are mostly one or two bytes: answered before the general loop.
+  if (z < 0x80) return 1
+  if (z < 0x4000) return 2
   let size = 1
   while (z >= 128) {
     z = Math.floor(z / 128)
