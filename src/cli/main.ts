@@ -114,6 +114,10 @@ program
     '--admin-token <token>',
     'token of a running clickflow to hand the events to (or CLICKFLOW_ADMIN_TOKEN)',
   )
+  .option(
+    '--parse-threads <n>',
+    'worker threads that parse (default 2, at most the cores; 0: the main thread; imports under 32 MiB use the main thread)',
+  )
   .action(
     async (
       files: string[],
@@ -124,6 +128,7 @@ program
         config?: string
         dataDir?: string
         adminToken?: string
+        parseThreads?: string
       },
     ) => {
       process.exitCode = await runImportCommand(files, o, process.env)

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { ClickflowError } from '../core/errors.ts'
 import { decodeEnvelope } from '../log/envelope.ts'
+import { visitorHasher } from './build-format.ts'
 import { type ChunkJob, chunkDeadLetters, chunkRecords, type ParsedChunk } from './chunk-parser.ts'
 import { formatConfig } from './format-config.ts'
 import { completeLines, cutAtLines } from './line-chunks.ts'
@@ -16,6 +17,7 @@ import { type ChunkParsing, openChunkParsing, startParsePool } from './parse-poo
 const LOG = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'elastic_apache_logs_combined.log')
 const dir = mkdtempSync(join(tmpdir(), 'parse-pool-'))
 const keyFile = join(dir, 'visitor-key')
+const visitorOf = await visitorHasher(keyFile)
 after(() => rmSync(dir, { recursive: true, force: true }))
 
 const job = (bytes: Buffer, start: number, header: string | null = null): ChunkJob => ({
@@ -61,7 +63,7 @@ describe('parse workers', () => {
     const data = readFileSync(LOG)
     const cfg = formatConfig.parse({ format: 'combined' })
     const inline = await openChunkParsing({ threads: 0, visitorKeyFile: keyFile })
-    const pool = startParsePool({ threads: 2, visitorKeyFile: keyFile })
+    const pool = startParsePool({ threads: 2, visitorKeyFile: keyFile }, visitorOf)
     try {
       assert.equal(pool.threads, 2)
       const one = flatten([await inline.parse(inline.format(cfg, 'src'), job(data, 0))])
@@ -100,7 +102,7 @@ describe('parse workers', () => {
     const rows = Array.from({ length: 2000 }, (_, i) => `e${i},v${i % 7}`).join('\n')
     const data = Buffer.from(`event_name,visitor_id\n${rows}\n`)
     const cfg = formatConfig.parse({ format: 'csv', constants: { event_type: 'track' } })
-    const pool = startParsePool({ threads: 2, visitorKeyFile: keyFile })
+    const pool = startParsePool({ threads: 2, visitorKeyFile: keyFile }, visitorOf)
     try {
       const format = pool.format(cfg, 'src')
       assert.equal(pool.hasHeader(format), true)
@@ -128,11 +130,14 @@ describe('parse workers', () => {
   })
 
   test('a worker that dies fails its chunk and every later one with parse_worker_failed', async () => {
-    const pool = startParsePool({
-      threads: 1,
-      visitorKeyFile: keyFile,
-      entry: new URL('./fixtures/crashing-parse-worker.ts', import.meta.url),
-    })
+    const pool = startParsePool(
+      {
+        threads: 1,
+        visitorKeyFile: keyFile,
+        entry: new URL('./fixtures/crashing-parse-worker.ts', import.meta.url),
+      },
+      visitorOf,
+    )
     try {
       const format = pool.format(formatConfig.parse({ format: 'combined' }), 'src')
       const first = pool.parse(format, job(Buffer.from('a line\n'), 0))

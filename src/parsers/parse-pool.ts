@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { ClickflowError } from '../core/errors.ts'
-import { buildFormat, visitorHasher } from './build-format.ts'
+import { visitorHasher } from './build-format.ts'
 import { type ChunkJob, ChunkParser, type ParsedChunk } from './chunk-parser.ts'
 import type { FormatConfig } from './format-config.ts'
 
@@ -19,6 +19,7 @@ export type ToParseWorker =
 
 /** What a worker answers. */
 export type FromParseWorker =
+  | { readonly type: 'ready' }
   | { readonly type: 'parsed'; readonly id: number; readonly chunk: ParsedChunk }
   | { readonly type: 'failed'; readonly id: number; readonly message: string }
 
@@ -42,6 +43,11 @@ export interface ParsePoolOptions {
    * clickflow the collector's thread then comes first when the cores are short.
    */
   readonly niceness?: number
+  /**
+   * Until a worker is ready (its modules loaded and compiled, most of a second), parse on the calling
+   * thread rather than wait: an import's first chunks do not queue behind the workers' start.
+   */
+  readonly parseWhileStarting?: boolean
   /** The worker module (tests put a failing one here). */
   readonly entry?: URL
 }
@@ -74,12 +80,23 @@ export interface ChunkParsing {
 export async function openChunkParsing(o: ParsePoolOptions): Promise<ChunkParsing> {
   // Also creates the key file, once, before any worker reads it.
   const visitorOf = await visitorHasher(o.visitorKeyFile)
-  return parseThreads(o.threads) === 0 ? new InlineParsing(visitorOf) : startParsePool(o)
+  return parseThreads(o.threads) === 0 ? new InlineParsing(visitorOf) : startParsePool(o, visitorOf)
 }
 
-/** Starts parse workers for `o` (at least one); its visitor key file should exist already. */
-export function startParsePool(o: ParsePoolOptions): ChunkParsing {
-  return new ParsePool(Math.max(1, parseThreads(o.threads)), o)
+/** Parsing on the calling thread, with the visitor hash `visitorOf`. */
+export function inlineParsing(visitorOf: (ip: string, userAgent: string) => string): ChunkParsing {
+  return new InlineParsing(visitorOf)
+}
+
+/**
+ * Starts parse workers for `o` (at least one); its visitor key file should exist already, and
+ * `visitorOf` is its hash on this thread (for the formats' settings, and `parseWhileStarting`).
+ */
+export function startParsePool(
+  o: ParsePoolOptions,
+  visitorOf: (ip: string, userAgent: string) => string,
+): ChunkParsing {
+  return new ParsePool(Math.max(1, parseThreads(o.threads)), o, new InlineParsing(visitorOf))
 }
 
 /** Parsing on the calling thread. */
@@ -121,21 +138,27 @@ interface Pending {
 interface PoolWorker {
   readonly worker: Worker
   readonly pending: Map<number, Pending>
+  /** It has loaded its modules and takes chunks. */
+  ready: boolean
 }
 
 /** Parsing on worker threads. */
 class ParsePool implements ChunkParsing {
   readonly threads: number
   readonly #workers: PoolWorker[] = []
-  readonly #headers: boolean[] = []
+  /** Registers every format too (same ids); parses while no worker is ready, if allowed. */
+  readonly #here: InlineParsing
+  readonly #parseWhileStarting: boolean
   #nextJob = 0
   #turn = 0
   /** Set once a worker died: every later chunk fails with it rather than waiting forever. */
   #failure: ClickflowError | null = null
   #closing = false
 
-  constructor(threads: number, o: ParsePoolOptions) {
+  constructor(threads: number, o: ParsePoolOptions, here: InlineParsing) {
     this.threads = threads
+    this.#here = here
+    this.#parseWhileStarting = o.parseWhileStarting === true
     const data: ParseWorkerData = {
       entry: (o.entry ?? new URL('./parse-worker.ts', import.meta.url)).href,
       visitorKeyFile: o.visitorKeyFile,
@@ -144,8 +167,12 @@ class ParsePool implements ChunkParsing {
     for (let i = 0; i < threads; i++) {
       // boot.mjs registers tsx's loader in the new thread (module hooks are per thread in Node 20).
       const worker = new Worker(new URL('../topology/worker/boot.mjs', import.meta.url), { workerData: data })
-      const w: PoolWorker = { worker, pending: new Map() }
+      const w: PoolWorker = { worker, pending: new Map(), ready: false }
       worker.on('message', (m: FromParseWorker) => {
+        if (m.type === 'ready') {
+          w.ready = true
+          return
+        }
         const p = w.pending.get(m.id)
         if (p === undefined) return
         w.pending.delete(m.id)
@@ -162,17 +189,14 @@ class ParsePool implements ChunkParsing {
   }
 
   format(cfg: FormatConfig, sourceId: string): number {
-    const id = this.#headers.length
-    // Only to ask whether the format has a header: this instance parses nothing.
-    const probe = buildFormat(cfg, { sourceId, visitorOf: () => '', now: () => 0 })
-    this.#headers.push(probe.forFile().hasHeader)
+    const id = this.#here.format(cfg, sourceId)
     for (const w of this.#workers)
       w.worker.postMessage({ type: 'format', id, cfg, sourceId } satisfies ToParseWorker)
     return id
   }
 
   hasHeader(format: number): boolean {
-    return this.#headers[format]!
+    return this.#here.hasHeader(format)
   }
 
   allocate(bytes: number): Buffer {
@@ -183,6 +207,7 @@ class ParsePool implements ChunkParsing {
     if (this.#failure) return Promise.reject(this.#failure)
     if (this.#closing)
       return Promise.reject(new ClickflowError('parse_failed', 'the parse workers are closed'))
+    if (this.#parseWhileStarting && !this.#workers.some((w) => w.ready)) return this.#here.parse(format, job)
     // The worker with the fewest chunks waiting, taking turns among equals.
     let best = this.#workers[this.#turn++ % this.#workers.length]!
     for (const w of this.#workers) if (w.pending.size < best.pending.size) best = w

@@ -34,3 +34,4 @@ port.on('message', (m: ToParseWorker) => {
   }
   port.postMessage(reply, transfer)
 })
+port.postMessage({ type: 'ready' } satisfies FromParseWorker)

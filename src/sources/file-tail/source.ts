@@ -9,14 +9,10 @@ import { mkdir, readdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import type { BuildContext, EventWriter, Source } from '../../core/component.ts'
 import { ClickflowError } from '../../core/errors.ts'
+import { visitorHasher } from '../../parsers/build-format.ts'
 import { chunkDeadLetters, type ParsedChunk } from '../../parsers/chunk-parser.ts'
 import { cutAtLines } from '../../parsers/line-chunks.ts'
-import {
-  type ChunkParsing,
-  openChunkParsing,
-  parseThreads,
-  startParsePool,
-} from '../../parsers/parse-pool.ts'
+import { type ChunkParsing, inlineParsing, parseThreads, startParsePool } from '../../parsers/parse-pool.ts'
 import { ParsedBatch } from '../../parsers/parsed-batch.ts'
 import { PROCESSING_NICENESS } from '../../topology/worker/priority.ts'
 import type { FileTailConfig } from './config.ts'
@@ -42,6 +38,7 @@ export class FileTail implements Source {
   #poolFormat = 0
   readonly #hasHeader: boolean
   readonly #visitorKeyFile: string
+  readonly #visitorOf: (ip: string, userAgent: string) => string
   readonly #positionFile: string
   readonly #groups: { dir: string; match: RegExp }[]
   readonly #files = new Map<string, TrackedFile>()
@@ -61,12 +58,14 @@ export class FileTail implements Source {
   private constructor(
     cfg: FileTailConfig,
     ctx: BuildContext,
-    inline: ChunkParsing,
     visitorKeyFile: string,
+    visitorOf: (ip: string, userAgent: string) => string,
     positionFile: string,
   ) {
     this.#cfg = cfg
     this.#ctx = ctx
+    this.#visitorOf = visitorOf
+    const inline = inlineParsing(visitorOf)
     this.#inline = inline
     this.#inlineFormat = inline.format(cfg.parser, ctx.id)
     this.#hasHeader = inline.hasHeader(this.#inlineFormat)
@@ -80,12 +79,12 @@ export class FileTail implements Source {
     const stateDir = join(ctx.dataDir, 'sources', ctx.id)
     const visitorKeyFile = join(ctx.dataDir, 'parsers', 'visitor-key')
     // Creates the key file if needed, before any worker reads it.
-    const inline = await openChunkParsing({ threads: 0, visitorKeyFile })
+    const visitorOf = await visitorHasher(visitorKeyFile)
     return new FileTail(
       cfg,
       ctx,
-      inline,
       visitorKeyFile,
+      visitorOf,
       cfg.position_file ?? join(stateDir, 'positions.json'),
     )
   }
@@ -271,11 +270,14 @@ export class FileTail implements Source {
     )
       return this.#inline!
     if (this.#pool === null) {
-      this.#pool = startParsePool({
-        threads: this.#cfg.parse_threads,
-        visitorKeyFile: this.#visitorKeyFile,
-        niceness: PROCESSING_NICENESS,
-      })
+      this.#pool = startParsePool(
+        {
+          threads: this.#cfg.parse_threads,
+          visitorKeyFile: this.#visitorKeyFile,
+          niceness: PROCESSING_NICENESS,
+        },
+        this.#visitorOf,
+      )
       this.#poolFormat = this.#pool.format(this.#cfg.parser, this.#ctx.id)
       this.#ctx.log.info({ threads: this.#pool.threads }, 'parsing on worker threads')
     }
