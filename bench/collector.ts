@@ -1,14 +1,25 @@
 // Collector bench: wrk POSTs to clickflow's /collect (single events, then batches of 50) and to a bare
 // node:http baseline with the same settings; reports req/s, events/s, latency, the ratio to the
-// baseline, collector RSS, and checks that the store holds exactly the acknowledged events.
+// baseline, RSS, and checks that the store holds exactly the acknowledged events. clickflow runs
+// twice side by side: with the processing role in a worker thread (the default; RSS is the whole
+// process's) and in a child process (runtime.processing: process; the collector process's RSS,
+// what the 150 MB target is about, is then reported apart from the child's).
 // Usage: npm run bench:collect -- [--duration 10] [--rounds 2] [--connections 64] [--only single|batch]
-//        [--no-docs] [--cpu-prof DIR]   (docs/benchmarks.md is written only by a run of both scenarios)
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+//        [--modes thread,process] [--no-docs] [--cpu-prof DIR]
+//        (docs/benchmarks.md is written only by a run of both scenarios)
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { collectorCounters, logCounters, sql, startClickflow } from './lib/clickflow.ts'
-import { type Outcome, report, type Scenario } from './lib/collector-report.ts'
+import { DEFAULT_CONFIG_YAML } from '../src/config/default-config.ts'
+import {
+  type ClickflowProcess,
+  collectorCounters,
+  logCounters,
+  sql,
+  startClickflow,
+} from './lib/clickflow.ts'
+import { type ClickflowOutcome, type Outcome, report, type Scenario } from './lib/collector-report.ts'
 import { fsyncProbe } from './lib/disk.ts'
 import { cpuSeconds, memoryOf, startServer, stopServer } from './lib/processes.ts'
 import { combineRuns, type Load, requireWrk, runWrk, type WrkResult } from './lib/wrk.ts'
@@ -21,16 +32,21 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '64' },
     only: { type: 'string' },
+    modes: { type: 'string', default: 'thread,process' },
     'no-docs': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
   },
 })
 const load: Load = { connections: Number(opt.connections), threads: 2, durationS: Number(opt.duration) }
 const warmup: Load = { ...load, durationS: Number(opt.warmup) }
-/** Each side's measured time is split into this many runs, interleaved B C C B ... */
+/** Each side's measured time is split into this many runs, interleaved B T P P T B ... */
 const ROUNDS = Number(opt.rounds)
 /** How long the pipeline may take, after the load, to make every acknowledged event queryable. */
 const CATCH_UP_DEADLINE_MS = 45_000
+
+type Mode = 'thread' | 'process'
+/** The modes clickflow is measured in; thread mode always (the figures the docs compare over time). */
+const MODES = [...new Set(['thread', ...(opt.modes ?? '').split(',').filter((m) => m !== '')])] as Mode[]
 
 const SCENARIOS: Scenario[] = [
   { id: 'single', label: 'single events', eventsPerRequest: 1 },
@@ -43,11 +59,12 @@ if (
     warmup.durationS > 0 &&
     load.connections > 0 &&
     Number.isInteger(ROUNDS) &&
-    ROUNDS > 0
+    ROUNDS > 0 &&
+    MODES.every((m) => m === 'thread' || m === 'process')
   )
 ) {
   process.stderr.write(
-    'usage: bench/collector.ts [--duration S] [--warmup S] [--rounds N] [--connections N] [--only single|batch]\n',
+    'usage: bench/collector.ts [--duration S] [--warmup S] [--rounds N] [--connections N] [--only single|batch] [--modes thread,process]\n',
   )
   process.exit(2)
 }
@@ -79,15 +96,23 @@ class CpuMeter {
   #mainWait = 0
   #seconds = 0
 
+  /** Starts measuring process `pid`; the returned function ends it, given the wall time measured. */
+  begin(pid: number): (seconds: number) => void {
+    const a = cpuSeconds(pid)
+    return (seconds) => {
+      const b = cpuSeconds(pid)
+      this.#process += b.process - a.process
+      this.#main += b.main - a.main
+      this.#mainWait += b.mainWait - a.mainWait
+      this.#seconds += seconds
+    }
+  }
+
   /** Measures `run` (which lasts `seconds` of wall time as it reports) on process `pid`. */
   async over<T extends { durationS: number }>(pid: number, run: () => Promise<T>): Promise<T> {
-    const a = cpuSeconds(pid)
+    const end = this.begin(pid)
     const result = await run()
-    const b = cpuSeconds(pid)
-    this.#process += b.process - a.process
-    this.#main += b.main - a.main
-    this.#mainWait += b.mainWait - a.mainWait
-    this.#seconds += result.durationS
+    end(result.durationS)
     return result
   }
 
@@ -141,12 +166,145 @@ async function caughtUp(adminUrl: string): Promise<{ stored: number; counters: C
 
 type Counters = Awaited<ReturnType<typeof collectorCounters>>
 
+/** The processing child a clickflow in process mode names in its data dir's lock (null: none). */
+function childPidOf(dataDir: string): number | null {
+  const m = /^child (\d+)$/m.exec(readFileSync(join(dataDir, 'clickflow.lock'), 'utf8'))
+  return m ? Number(m[1]) : null
+}
+
+/** One clickflow under test (thread or process mode) and what its rounds measured. */
+class ClickflowSide {
+  readonly runs: WrkResult[] = []
+  readonly cpu = new CpuMeter()
+  readonly childCpu = new CpuMeter()
+  connections = 0
+  log = { fsyncs: 0, fsyncSeconds: 0, appends: 0, appendSeconds: 0, bytes: 0 }
+  catchUpS = 0
+  catchUpTotalS = 0
+  readonly idle: { rssMb: number; peakMb: number }
+  underLoad: { rssMb: number; peakMb: number }
+  readonly childIdle: { rssMb: number; peakMb: number } | null
+  childUnderLoad: { rssMb: number; peakMb: number } | null
+  /** Child pids seen (more than one: the child crashed and was restarted during the bench). */
+  readonly childPids = new Set<number>()
+
+  constructor(
+    readonly mode: Mode,
+    readonly cf: ClickflowProcess,
+    readonly dataDir: string,
+  ) {
+    this.idle = memoryOf(cf.server.pid)
+    this.underLoad = this.idle
+    const child = this.childPid()
+    this.childIdle = child === null ? null : memoryOf(child)
+    this.childUnderLoad = this.childIdle
+  }
+
+  childPid(): number | null {
+    if (this.mode !== 'process') return null
+    const pid = childPidOf(this.dataDir)
+    if (pid !== null) this.childPids.add(pid)
+    return pid
+  }
+
+  /** One measured round of load, then the wait until its pipeline has stored everything. */
+  async round(bodyFile: string, segment: Load): Promise<void> {
+    const log0 = await logCounters(this.cf.adminUrl)
+    const child = this.childPid()
+    const endChild = child === null ? null : this.childCpu.begin(child)
+    const m = await this.cpu.over(this.cf.server.pid, () =>
+      loadWithConnectionCount(this.cf.collectUrl, bodyFile, segment).then(withDuration),
+    )
+    endChild?.(m.durationS)
+    const log1 = await logCounters(this.cf.adminUrl)
+    this.underLoad = memoryOf(this.cf.server.pid)
+    if (child !== null) this.childUnderLoad = memoryOf(child)
+    this.runs.push(m.run)
+    this.connections = Math.max(this.connections, m.connections)
+    // Each round starts with the pipeline caught up, and no other server shares the machine with
+    // this one's backlog.
+    const wait = (await caughtUp(this.cf.adminUrl)).seconds
+    this.catchUpS = Math.max(this.catchUpS, wait)
+    this.catchUpTotalS += wait
+    this.log = {
+      fsyncs: this.log.fsyncs + log1.fsyncs - log0.fsyncs,
+      fsyncSeconds: this.log.fsyncSeconds + log1.fsyncSeconds - log0.fsyncSeconds,
+      appends: this.log.appends + log1.appends - log0.appends,
+      appendSeconds: this.log.appendSeconds + log1.appendSeconds - log0.appendSeconds,
+      bytes: this.log.bytes + log1.bytes - log0.bytes,
+    }
+  }
+
+  /** The side's figures once its rounds are done (`runs[0]` is the warm-up). */
+  async outcome(sc: Scenario): Promise<ClickflowOutcome> {
+    const run = combineRuns(this.runs.slice(1))
+    const ackedMeasured = acked(run) * sc.eventsPerRequest
+    const log = this.log
+    const diagnostics = {
+      ...this.cpu.share(),
+      wrkCpu: run.cpuS / run.durationS,
+      fsyncsPerS: log.fsyncs / run.durationS,
+      eventsPerFsync: log.fsyncs > 0 ? ackedMeasured / log.fsyncs : 0,
+      fsyncMs: log.fsyncs > 0 ? (log.fsyncSeconds / log.fsyncs) * 1000 : 0,
+      appendMs: log.appends > 0 ? (log.appendSeconds / log.appends) * 1000 : 0,
+      logBytesPerEvent: log.bytes / Math.max(1, ackedMeasured),
+      // Acknowledged and stored: the rounds' events over their load time plus the waits after them.
+      sustainedEventsPerS: ackedMeasured / (run.durationS + this.catchUpTotalS),
+    }
+    const final = await caughtUp(this.cf.adminUrl)
+    const end = memoryOf(this.cf.server.pid)
+    const ackedEvents = this.runs.reduce((n, r) => n + acked(r), 0) * sc.eventsPerRequest
+    // wrk drops the requests still in flight when its time is up; the collector may have logged them.
+    const inFlightBound = this.runs.length * load.connections * sc.eventsPerRequest
+    const { stored, counters } = final
+    const ok = stored === counters.sent && stored >= ackedEvents && stored - ackedEvents <= inFlightBound
+    const child = this.childPid()
+    const childEnd = child === null ? null : memoryOf(child)
+    return {
+      run,
+      rssIdleMb: this.idle.rssMb,
+      rssUnderLoadMb: this.underLoad.rssMb,
+      rssEndMb: end.rssMb,
+      peakMb: end.peakMb,
+      diagnostics,
+      ...(childEnd && this.childIdle && this.childUnderLoad
+        ? {
+            child: {
+              rssIdleMb: this.childIdle.rssMb,
+              rssUnderLoadMb: this.childUnderLoad.rssMb,
+              rssEndMb: childEnd.rssMb,
+              peakMb: childEnd.peakMb,
+              cpu: this.childCpu.share().processCpu,
+              restarts: this.childPids.size - 1,
+            },
+          }
+        : {}),
+      verify: {
+        ackedEvents,
+        serverAcked: counters.sent,
+        stored,
+        discarded: counters.discarded,
+        inFlightBound,
+        caughtUpS: Math.max(this.catchUpS, final.seconds),
+        ok,
+      },
+    }
+  }
+}
+
+/** The config of a clickflow in process mode: the default topology, processing in a child process. */
+function processModeArgs(dir: string): string[] {
+  const path = join(dir, 'process-mode.yaml')
+  writeFileSync(path, `${DEFAULT_CONFIG_YAML}\nruntime:\n  processing: process\n`)
+  return ['-c', path]
+}
+
 /**
- * One scenario: the baseline and clickflow run side by side (one idle while the other is loaded),
- * and the measured time of each is split into rounds in the order B C C B, so drifting load on a
- * shared machine weighs on both alike. After each clickflow round the bench waits until its pipeline
- * has stored everything acknowledged, so every round starts alike and clickflow's backlog never
- * competes with the baseline.
+ * One scenario: the baseline and clickflow (in each mode asked for: processing in a worker thread,
+ * and in a child process) run side by side (the others idle while one is loaded), and the measured
+ * time of each is split into rounds in the order B T P P T B ..., so drifting load on a shared
+ * machine weighs on all alike. After each clickflow round the bench waits until its pipeline has
+ * stored everything acknowledged, so every round starts alike and no backlog competes with the next.
  */
 async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise<Outcome> {
   const prof = opt['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opt['cpu-prof'])}`] : []
@@ -155,113 +313,68 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
     ['--import', 'tsx', 'bench/lib/baseline-server.ts'],
     'baseline is running',
   )
+  const sides: ClickflowSide[] = []
   try {
-    const cf = await startClickflow(dataDir, prof)
-    try {
-      const baseUrl = base.ready.url as string
-      const idle = memoryOf(cf.server.pid)
-      const segment: Load = { ...load, durationS: load.durationS / ROUNDS }
-      const disk = {
-        smallMs: await fsyncProbe(dirname(dataDir), 64 * 1024, 0.5),
-        largeMs: await fsyncProbe(dirname(dataDir), 1 << 20, 0.5),
-      }
-      await runWrk(baseUrl, bodyFile, warmup)
-      const cfRuns: WrkResult[] = [await runWrk(cf.collectUrl, bodyFile, warmup)]
-      await caughtUp(cf.adminUrl)
-      const baseRuns: WrkResult[] = []
-      const baseCpu = new CpuMeter()
-      const cfCpu = new CpuMeter()
-      const connections = { baseline: 0, clickflow: 0 }
-      let log = { fsyncs: 0, fsyncSeconds: 0, appends: 0, appendSeconds: 0, bytes: 0 }
-      let underLoad = idle
-      let catchUpS = 0
-      let catchUpTotalS = 0
-      const order = Array.from({ length: ROUNDS }, (_, r) =>
-        r % 2 === 0 ? (['baseline', 'clickflow'] as const) : (['clickflow', 'baseline'] as const),
-      ).flat()
-      for (const side of order) {
-        if (side === 'baseline') {
-          const m = await baseCpu.over(base.pid, () =>
-            loadWithConnectionCount(baseUrl, bodyFile, segment).then(withDuration),
-          )
-          baseRuns.push(m.run)
-          connections.baseline = Math.max(connections.baseline, m.connections)
-        } else {
-          const log0 = await logCounters(cf.adminUrl)
-          const m = await cfCpu.over(cf.server.pid, () =>
-            loadWithConnectionCount(cf.collectUrl, bodyFile, segment).then(withDuration),
-          )
-          const log1 = await logCounters(cf.adminUrl)
-          underLoad = memoryOf(cf.server.pid)
-          cfRuns.push(m.run)
-          connections.clickflow = Math.max(connections.clickflow, m.connections)
-          // Each round starts with the pipeline caught up, and the baseline never shares the machine
-          // with clickflow's backlog.
-          const wait = (await caughtUp(cf.adminUrl)).seconds
-          catchUpS = Math.max(catchUpS, wait)
-          catchUpTotalS += wait
-          log = {
-            fsyncs: log.fsyncs + log1.fsyncs - log0.fsyncs,
-            fsyncSeconds: log.fsyncSeconds + log1.fsyncSeconds - log0.fsyncSeconds,
-            appends: log.appends + log1.appends - log0.appends,
-            appendSeconds: log.appendSeconds + log1.appendSeconds - log0.appendSeconds,
-            bytes: log.bytes + log1.bytes - log0.bytes,
-          }
-        }
-      }
-      const baseRun = combineRuns(baseRuns)
-      const cfRun = combineRuns(cfRuns.slice(1))
-      const ackedMeasured = acked(cfRun) * sc.eventsPerRequest
-      const diagnostics = {
-        ...cfCpu.share(),
-        wrkCpu: cfRun.cpuS / cfRun.durationS,
-        fsyncsPerS: log.fsyncs / cfRun.durationS,
-        eventsPerFsync: log.fsyncs > 0 ? ackedMeasured / log.fsyncs : 0,
-        fsyncMs: log.fsyncs > 0 ? (log.fsyncSeconds / log.fsyncs) * 1000 : 0,
-        appendMs: log.appends > 0 ? (log.appendSeconds / log.appends) * 1000 : 0,
-        logBytesPerEvent: log.bytes / Math.max(1, ackedMeasured),
-        // Acknowledged and stored: the rounds' events over their load time plus the waits after them.
-        sustainedEventsPerS: ackedMeasured / (cfRun.durationS + catchUpTotalS),
-      }
-      const final = await caughtUp(cf.adminUrl)
-      const end = memoryOf(cf.server.pid)
-      const ackedEvents = cfRuns.reduce((n, r) => n + acked(r), 0) * sc.eventsPerRequest
-      // wrk drops the requests still in flight when its time is up; the collector may have logged them.
-      const inFlightBound = cfRuns.length * load.connections * sc.eventsPerRequest
-      const { stored, counters } = final
-      const ok = stored === counters.sent && stored >= ackedEvents && stored - ackedEvents <= inFlightBound
-      return {
-        scenario: sc,
-        disk,
-        connections,
-        baseline: {
-          run: baseRun,
-          peakMb: memoryOf(base.pid).peakMb,
-          cpu: { ...baseCpu.share(), wrkCpu: baseRun.cpuS / baseRun.durationS },
-        },
-        clickflow: {
-          run: cfRun,
-          rssIdleMb: idle.rssMb,
-          rssUnderLoadMb: underLoad.rssMb,
-          rssEndMb: end.rssMb,
-          peakMb: end.peakMb,
-          diagnostics,
-          verify: {
-            ackedEvents,
-            serverAcked: counters.sent,
-            stored,
-            discarded: counters.discarded,
-            inFlightBound,
-            caughtUpS: Math.max(catchUpS, final.seconds),
-            ok,
-          },
-        },
-      }
-    } finally {
-      const clean = await stopServer(cf.server)
-      if (!clean) process.stderr.write('clickflow did not stop within 15 s of SIGTERM; it was killed\n')
+    for (const mode of MODES) {
+      const dir = `${dataDir}-${mode}`
+      mkdirSync(dir, { recursive: true })
+      const args = mode === 'process' ? processModeArgs(dir) : []
+      sides.push(new ClickflowSide(mode, await startClickflow(dir, prof, args), dir))
+    }
+    const baseUrl = base.ready.url as string
+    const segment: Load = { ...load, durationS: load.durationS / ROUNDS }
+    const disk = {
+      smallMs: await fsyncProbe(dirname(dataDir), 64 * 1024, 0.5),
+      largeMs: await fsyncProbe(dirname(dataDir), 1 << 20, 0.5),
+    }
+    await runWrk(baseUrl, bodyFile, warmup)
+    for (const side of sides) {
+      side.runs.push(await runWrk(side.cf.collectUrl, bodyFile, warmup))
+      await caughtUp(side.cf.adminUrl)
+    }
+    const baseRuns: WrkResult[] = []
+    const baseCpu = new CpuMeter()
+    let baseConnections = 0
+    const forward: (ClickflowSide | 'baseline')[] = ['baseline', ...sides]
+    const order = Array.from({ length: ROUNDS }, (_, r) =>
+      r % 2 === 0 ? forward : [...forward].reverse(),
+    ).flat()
+    for (const side of order) {
+      if (side === 'baseline') {
+        const m = await baseCpu.over(base.pid, () =>
+          loadWithConnectionCount(baseUrl, bodyFile, segment).then(withDuration),
+        )
+        baseRuns.push(m.run)
+        baseConnections = Math.max(baseConnections, m.connections)
+      } else await side.round(bodyFile, segment)
+    }
+    const baseRun = combineRuns(baseRuns)
+    const outcomes = new Map<Mode, ClickflowOutcome>()
+    for (const side of sides) outcomes.set(side.mode, await side.outcome(sc))
+    // Thread mode is always measured (see MODES).
+    const thread = outcomes.get('thread')!
+    const processMode = outcomes.get('process')
+    return {
+      scenario: sc,
+      disk,
+      connections: {
+        baseline: baseConnections,
+        clickflow: sides.find((s) => s.mode === 'thread')?.connections ?? 0,
+      },
+      baseline: {
+        run: baseRun,
+        peakMb: memoryOf(base.pid).peakMb,
+        cpu: { ...baseCpu.share(), wrkCpu: baseRun.cpuS / baseRun.durationS },
+      },
+      clickflow: thread,
+      ...(processMode ? { processMode } : {}),
     }
   } finally {
+    for (const side of sides) {
+      const clean = await stopServer(side.cf.server)
+      if (!clean)
+        process.stderr.write(`clickflow (${side.mode}) did not stop within 15 s of SIGTERM; it was killed\n`)
+    }
     await stopServer(base)
   }
 }
@@ -281,7 +394,8 @@ async function main(): Promise<number> {
       const bodyFile = join(tmp, `${sc.id}.jsonl`)
       writeFileSync(bodyFile, bodies(sc.eventsPerRequest, sc.eventsPerRequest === 1 ? 1000 : 100))
       process.stderr.write(
-        `[collector] ${sc.label}: baseline and clickflow, ${warmup.durationS} s warm-up each, then ` +
+        `[collector] ${sc.label}: baseline and clickflow (processing in a ${MODES.join(', in a ')}), ` +
+          `${warmup.durationS} s warm-up each, then ` +
           `${ROUNDS} rounds of ${load.durationS / ROUNDS} s per side\n`,
       )
       outcomes.push(await measure(sc, bodyFile, join(tmp, `data-${sc.id}`)))

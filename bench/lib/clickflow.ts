@@ -9,10 +9,14 @@ export interface ClickflowProcess {
   readonly adminUrl: string
 }
 
-/** Starts clickflow on free ports with its data in `dataDir`; `nodeArgs` go before the script (e.g. --cpu-prof). */
+/**
+ * Starts clickflow on free ports with its data in `dataDir`; `nodeArgs` go before the script (e.g.
+ * --cpu-prof), `startArgs` after `start`'s own (e.g. `-c config.yaml`).
+ */
 export async function startClickflow(
   dataDir: string,
   nodeArgs: readonly string[] = [],
+  startArgs: readonly string[] = [],
 ): Promise<ClickflowProcess> {
   const args = [
     ...nodeArgs,
@@ -26,6 +30,7 @@ export async function startClickflow(
     '0',
     '--admin-port',
     '0',
+    ...startArgs,
   ]
   const server = await startServer('clickflow', args, 'clickflow is running')
   const collector = server.ready.collector as string[] | undefined

@@ -64,16 +64,31 @@ export interface Outcome {
       readonly wrkCpu: number
     }
   }
-  readonly clickflow: {
-    readonly run: WrkResult
-    readonly diagnostics: Diagnostics
-    /** RSS right after start, before any load. */
+  /** clickflow with the processing role in a worker thread (the default). */
+  readonly clickflow: ClickflowOutcome
+  /** clickflow with the processing role in a child process (runtime.processing: process). */
+  readonly processMode?: ClickflowOutcome
+}
+
+/** One clickflow's figures. RSS and CPU are its main process's: in process mode, the collector's. */
+export interface ClickflowOutcome {
+  readonly run: WrkResult
+  readonly diagnostics: Diagnostics
+  /** RSS right after start, before any load. */
+  readonly rssIdleMb: number
+  readonly rssUnderLoadMb: number
+  readonly rssEndMb: number
+  readonly peakMb: number
+  /** In process mode: the processing child's memory, its CPU during the load (cores), its restarts. */
+  readonly child?: {
     readonly rssIdleMb: number
     readonly rssUnderLoadMb: number
     readonly rssEndMb: number
     readonly peakMb: number
-    readonly verify: Verification
+    readonly cpu: number
+    readonly restarts: number
   }
+  readonly verify: Verification
 }
 
 const TARGET_RATIO = 0.7
@@ -88,13 +103,23 @@ const refused = (d: Readonly<Record<string, number>>) =>
     .join(', ') || 'none'
 const pass = (ok: boolean) => (ok ? 'meets target' : 'BELOW TARGET')
 
+/** The clickflows of an outcome with their labels: thread mode, then process mode if measured. */
+function clickflows(o: Outcome): [string, ClickflowOutcome][] {
+  return [
+    ['clickflow', o.clickflow],
+    ...(o.processMode
+      ? [['clickflow, processing in a child process', o.processMode] as [string, ClickflowOutcome]]
+      : []),
+  ]
+}
+
 function rows(outcomes: readonly Outcome[]): string[][] {
   const out: string[][] = []
   for (const o of outcomes) {
     for (const [side, run] of [
-      ['baseline', o.baseline.run],
-      ['clickflow', o.clickflow.run],
-    ] as const) {
+      ['baseline', o.baseline.run] as const,
+      ...clickflows(o).map(([label, c]) => [label, c.run] as const),
+    ]) {
       out.push([
         o.scenario.label,
         side,
@@ -162,14 +187,35 @@ function findings(outcomes: readonly Outcome[]): string[] {
       `${int(Math.max(...outcomes.map((x) => x.baseline.peakMb)))} MB`,
   )
   for (const x of outcomes) {
-    const v = x.clickflow.verify
+    const p = x.processMode
+    if (!p) continue
+    const eps = (c: ClickflowOutcome) => c.run.rps * x.scenario.eventsPerRequest
     out.push(
-      `${x.scenario.label}: stored ${int(v.stored)} events; collector acknowledged ${int(v.serverAcked)}; wrk saw ` +
-        `${int(v.ackedEvents)} acknowledged (+${int(v.stored - v.ackedEvents)} in flight when wrk stopped, bound ` +
-        `${int(v.inFlightBound)}); refused by the collector: ${refused(v.discarded)}; all queryable at most ` +
-        `${v.caughtUpS.toFixed(1)} s after a round's load (acknowledged and stored, load time plus those ` +
-        `waits: ${int(x.clickflow.diagnostics.sustainedEventsPerS)} events/s): ${v.ok ? 'OK' : 'MISMATCH'}`,
+      `${x.scenario.label}, processing in a child process: collector process peak RSS ${int(p.peakMb)} MB ` +
+        `(${int(p.rssIdleMb)} MB after start, ${int(p.rssUnderLoadMb)} MB after the last round; target <= ` +
+        `${TARGET_RSS_MB} MB): ${pass(p.peakMb <= TARGET_RSS_MB)}` +
+        (p.child
+          ? `; its processing child peak ${int(p.child.peakMb)} MB (${int(p.child.rssIdleMb)} MB after start), ` +
+            `${Math.round(p.child.cpu * 100)}% of a core under load, restarted ${p.child.restarts} times`
+          : '') +
+        `; against the whole process with a worker thread, peak ${int(x.clickflow.peakMb)} MB. ` +
+        `${int(eps(p))} events/s acknowledged against ${int(eps(x.clickflow))} with a worker thread ` +
+        `(ratio ${r2(eps(p) / eps(x.clickflow))}), sustained ${int(p.diagnostics.sustainedEventsPerS)} against ` +
+        `${int(x.clickflow.diagnostics.sustainedEventsPerS)} events/s, collector process ` +
+        `${Math.round(p.diagnostics.processCpu * 100)}% of a core`,
     )
+  }
+  for (const x of outcomes) {
+    for (const [label, c] of clickflows(x)) {
+      const v = c.verify
+      out.push(
+        `${x.scenario.label}${c === x.clickflow ? '' : ` (${label})`}: stored ${int(v.stored)} events; collector acknowledged ${int(v.serverAcked)}; wrk saw ` +
+          `${int(v.ackedEvents)} acknowledged (+${int(v.stored - v.ackedEvents)} in flight when wrk stopped, bound ` +
+          `${int(v.inFlightBound)}); refused by the collector: ${refused(v.discarded)}; all queryable at most ` +
+          `${v.caughtUpS.toFixed(1)} s after a round's load (acknowledged and stored, load time plus those ` +
+          `waits: ${int(c.diagnostics.sustainedEventsPerS)} events/s): ${v.ok ? 'OK' : 'MISMATCH'}`,
+      )
+    }
   }
   const pct = (n: number) => `${Math.round(n * 100)}%`
   for (const x of outcomes) {
@@ -213,6 +259,23 @@ function summary(outcomes: readonly Outcome[], o: ReportOptions, date: string, r
         rss_end_mb: r2(x.clickflow.rssEndMb),
         peak_rss_mb: r2(x.clickflow.peakMb),
       },
+      ...(x.processMode
+        ? {
+            process_mode: {
+              rps: r2(x.processMode.run.rps),
+              events_per_s: r2(eps(x) * (x.processMode.run.rps / x.clickflow.run.rps)),
+              p50_ms: x.processMode.run.p50Ms,
+              p99_ms: x.processMode.run.p99Ms,
+              non2xx: x.processMode.run.non2xx,
+              collector_rss_idle_mb: r2(x.processMode.rssIdleMb),
+              collector_peak_rss_mb: r2(x.processMode.peakMb),
+              child_peak_rss_mb: x.processMode.child ? r2(x.processMode.child.peakMb) : null,
+              child_restarts: x.processMode.child?.restarts ?? null,
+              sustained_events_per_s: r2(x.processMode.diagnostics.sustainedEventsPerS),
+              verify: x.processMode.verify,
+            },
+          }
+        : {}),
       ratio: r2(x.clickflow.run.rps / x.baseline.run.rps),
       diagnostics: Object.fromEntries(Object.entries(x.clickflow.diagnostics).map(([k, v]) => [k, r2(v)])),
       disk_fsync_ms: { kb64: r2(x.disk.smallMs), mb1: r2(x.disk.largeMs) },
@@ -221,7 +284,7 @@ function summary(outcomes: readonly Outcome[], o: ReportOptions, date: string, r
     single_ratio: single ? r2(single.clickflow.run.rps / single.baseline.run.rps) : null,
     batch_events_per_s: batch ? Math.round(eps(batch)) : null,
     peak_rss_mb: r2(Math.max(...outcomes.map((x) => x.clickflow.peakMb))),
-    verified: outcomes.every((x) => x.clickflow.verify.ok),
+    verified: outcomes.every((x) => clickflows(x).every(([, c]) => c.verify.ok)),
   }
 }
 
@@ -252,7 +315,9 @@ export function report(outcomes: readonly Outcome[], o: ReportOptions): number {
         "the bench waits until clickflow's pipeline has stored everything acknowledged, so no backlog competes " +
         "with the next round. p50 is the request-weighted mean of the rounds', p99 the worst round's. clickflow " +
         'runs as `clickflow start` (collector, log, pipeline and DuckDB ' +
-        "in one process); its 200 means the events are fsync'd in the log.",
+        'in one process); its 200 means the events are fsync\'d in the log. The rows "processing in a child ' +
+        'process" are a second clickflow, loaded in turn with the others, with `runtime.processing: process`: ' +
+        "its collector process's RSS is then the collector's own, and the child's is reported apart.",
       '',
       markdownTable(data),
       '',

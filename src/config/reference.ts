@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { Registry } from '../core/registry.ts'
 import { lakeSchema } from '../lake/config.ts'
 import { formatConfig } from '../parsers/format-config.ts'
-import { apiSchema, logSchema, pipelineSchema, storeSchema } from './schema.ts'
+import { apiSchema, logSchema, pipelineSchema, runtimeSchema, storeSchema } from './schema.ts'
 
 interface JsonSchemaProp {
   type?: string | string[]
@@ -62,6 +62,7 @@ export function renderConfigReference(registry: Registry): string {
     '| `store` | mapping | | The query store, below. |',
     '| `pipeline` | mapping | | Batching and retries between log and sinks, below. |',
     '| `lake` | mapping | | The lake (Parquet + Delta Lake log), below. |',
+    '| `runtime` | mapping | | How the roles of `clickflow start` run (thread or child process), below. |',
     '| `sources`, `transforms`, `sinks` | mapping of id to component | | Components keyed by a snake_case id; transforms and sinks list their `inputs`. |',
     '',
   ]
@@ -71,6 +72,7 @@ export function renderConfigReference(registry: Registry): string {
     ['store', storeSchema],
     ['pipeline', pipelineSchema],
     ['lake', lakeSchema],
+    ['runtime', runtimeSchema],
   ] as const) {
     out.push(`## \`${name}\``, '', schema.description ?? '', '', table(schema), '')
   }

@@ -184,6 +184,18 @@ export const pipelineSchema = z
   })
   .describe('Batching and retries between the log and the sinks.')
 
+/** How `clickflow start` lays its roles out over threads and processes. */
+export const runtimeSchema = z
+  .strictObject({
+    processing: z
+      .enum(['thread', 'process'])
+      .default('thread')
+      .describe(
+        "Where the processing role (pipeline, transforms, sinks, DuckDB, admin listener) runs: `thread` is a worker thread of the collector's process; `process` is a child process at lower priority, so the collector's memory is its own and a crash or out-of-memory of the processing side (DuckDB included) leaves the collector acknowledging; the child is restarted with backoff and resumes from the committed offsets, and it exits by itself when the collector's process dies.",
+      ),
+  })
+  .describe('How the roles of `clickflow start` run.')
+
 /** A component entry before its own schema is applied: a type, maybe inputs, and its settings. */
 export const componentEntrySchema = z.looseObject({
   type: z.string().min(1, 'type must be a component type name'),
@@ -207,6 +219,7 @@ export const configFileSchema = z.strictObject({
   store: storeSchema.default(storeSchema.parse({})),
   pipeline: pipelineSchema.default(pipelineSchema.parse({})),
   lake: lakeSchema.default(lakeSchema.parse({})),
+  runtime: runtimeSchema.default(runtimeSchema.parse({})),
   sources: componentsSchema.default({}),
   transforms: componentsSchema.default({}),
   sinks: componentsSchema.default({}),
@@ -222,3 +235,5 @@ export type ApiConfig = z.infer<typeof apiSchema>
 export type StoreConfig = z.infer<typeof storeSchema>
 /** Pipeline settings. */
 export type PipelineConfig = z.infer<typeof pipelineSchema>
+/** Runtime layout settings. */
+export type RuntimeConfig = z.infer<typeof runtimeSchema>

@@ -1,7 +1,8 @@
 // Starts and stops a whole clickflow from a validated config, on two threads: this one ingests
 // (sources and the durable log: a 2xx waits only for the log's fsync), a worker processes (pipeline,
-// DuckDB, admin listener) on the other core. Nothing is accepted before processing is up; stop runs
-// in reverse and drains each stage.
+// DuckDB, admin listener) on the other core; with runtime.processing: process the processing role
+// runs in a child process instead (processing-process.ts). Nothing is accepted before processing is
+// up; stop runs in reverse and drains each stage.
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ClickflowConfig } from '../config/load.ts'
@@ -15,6 +16,7 @@ import type { Logger } from '../telemetry/logger.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import { lockDataDir } from './data-dir-lock.ts'
 import { logWriter } from './log-writer.ts'
+import { startProcessingProcess } from './worker/processing-process.ts'
 import { startProcessingThread } from './worker/processing-thread.ts'
 
 /** The file holding the admin URL of the clickflow running on `dataDir` (absent when none runs). */
@@ -46,7 +48,13 @@ export async function startClickflow(
   const { logger, metrics, clock } = services
   const g = config.global
   await mkdir(g.data_dir, { recursive: true })
-  const lock = await lockDataDir(g.data_dir)
+  const lock = await lockDataDir(g.data_dir, {
+    onWait: (pid) =>
+      logger.warn(
+        { child_pid: pid },
+        'waiting for the processing child of the previous clickflow on this data dir to exit',
+      ),
+  })
   const cleanups: (() => Promise<void>)[] = [() => lock.release()]
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await c().catch((err) => logger.error({ err }, 'cleanup failed'))
@@ -56,7 +64,10 @@ export async function startClickflow(
     cleanups.push(() => log.close())
     await log.partitions(EVENTS_TOPIC)
 
-    const processing = await startProcessingThread(config, log, metrics, logger)
+    const processing =
+      g.runtime.processing === 'process'
+        ? await startProcessingProcess(config, log, metrics, logger, lock)
+        : await startProcessingThread(config, log, metrics, logger)
     let processingStopped = false
     const stopProcessing = async (drainMs: number) => {
       if (processingStopped) return

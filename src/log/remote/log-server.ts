@@ -1,6 +1,6 @@
 // Serves an EventLog to another thread over a MessagePort (the owner's side of log-rpc.ts).
-import type { MessagePort } from 'node:worker_threads'
 import type { AppendRecord, EventLog } from '../log.ts'
+import type { LogPort } from './log-port.ts'
 import {
   type BatchesAnswer,
   type BatchReadable,
@@ -12,8 +12,8 @@ import {
 
 const METHODS = new Set<string>(LOG_METHODS)
 
-/** Answers log calls arriving on `port` until the port closes. */
-export function serveLog(log: EventLog, port: MessagePort): void {
+/** Answers log calls arriving on `port` (a MessagePort or an IPC channel) until it closes. */
+export function serveLog(log: EventLog, port: LogPort): void {
   port.on('message', (req: LogRequest) => {
     if (req.method === 'readBatches') {
       readBatches(log, req.args).then(

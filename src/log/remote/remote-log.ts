@@ -1,10 +1,10 @@
 // An EventLog that forwards every call to the thread owning the log (see log-server.ts). Reads come
 // back as record batch bytes, moved rather than copied, and are decoded here; the owner keeps the
 // files, the fsyncs and retention, so one process has exactly one writer.
-import type { MessagePort } from 'node:worker_threads'
 import { TransportError } from '../../core/errors.ts'
 import type { AppendRecord, EventLog, LogRecord, PartitionOffsets } from '../log.ts'
 import { decodeBatchBytes } from '../segment-log/record-batch.ts'
+import type { LogPort } from './log-port.ts'
 import { type BatchesAnswer, fromWire, type LogMethod, type LogResponse } from './log-rpc.ts'
 
 interface Pending {
@@ -12,14 +12,14 @@ interface Pending {
   reject(err: Error): void
 }
 
-/** The consumer-side EventLog over a MessagePort. */
+/** The consumer-side EventLog over a MessagePort or an IPC channel (see log-port.ts). */
 export class RemoteLog implements EventLog {
-  readonly #port: MessagePort
+  readonly #port: LogPort
   readonly #pending = new Map<number, Pending>()
   #next = 1
   #closed = false
 
-  constructor(port: MessagePort) {
+  constructor(port: LogPort) {
     this.#port = port
     port.on('message', (res: LogResponse) => {
       const p = this.#pending.get(res.id)

@@ -1,10 +1,11 @@
-// The control messages between the ingest thread (sources, log) and the processing worker.
+// The control messages between the ingest side (sources, log) and the processing role, in a worker
+// thread (over its parent port) or in a child process (over the IPC pipe's `control` channel).
 import type { ConfigOverrides } from '../../config/load.ts'
 import type { WireError } from '../../log/remote/log-rpc.ts'
 
-/** What the worker is started with (workerData). */
+/** What the processing role is started with (a worker's workerData; a child's `start` message). */
 export interface ProcessingWorkerData {
-  /** The TypeScript entry boot.mjs loads. */
+  /** The TypeScript entry boot.mjs loads (the worker's; a child is given its own entry). */
   readonly entry: string
   /** The config text after ${ENV} interpolation, and the command-line overrides. */
   readonly configText: string
@@ -12,8 +13,10 @@ export interface ProcessingWorkerData {
   readonly overrides: ConfigOverrides
 }
 
-/** Worker -> ingest thread. */
+/** Processing role -> ingest side. */
 export type FromWorker =
+  /** A child process is up and asks for its start data (a worker has it from the beginning). */
+  | { readonly type: 'boot' }
   | { readonly type: 'ready'; readonly adminUrl: string }
   | {
       readonly type: 'failed'
@@ -23,8 +26,13 @@ export type FromWorker =
   | { readonly type: 'stopped' }
   | { readonly type: 'metrics'; readonly id: number }
 
-/** Ingest thread -> worker. */
+/** Ingest side -> processing role. */
 export type ToWorker =
+  | { readonly type: 'start'; readonly data: ProcessingWorkerData }
   | { readonly type: 'ingest'; readonly running: boolean }
   | { readonly type: 'stop'; readonly drainMs: number }
   | { readonly type: 'metrics'; readonly id: number; readonly json: unknown }
+
+/** The IPC channels of a processing child: control messages and the log RPC. */
+export const IPC_CONTROL = 'control'
+export const IPC_LOG = 'log'

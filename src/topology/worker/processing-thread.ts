@@ -10,7 +10,7 @@ import type { Logger } from '../../telemetry/logger.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
 import type { FromWorker, ProcessingWorkerData, ToWorker } from './messages.ts'
 
-/** The running worker. */
+/** The running processing role, in a worker thread or a child process (processing-process.ts). */
 export interface ProcessingThread {
   readonly adminUrl: string
   setIngestRunning(running: boolean): void

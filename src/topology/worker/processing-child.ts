@@ -1,0 +1,54 @@
+// The processing child process's entry (runtime.processing: process): runs the processing role
+// (processing-role.ts) over the IPC pipe to the collector's process. The parent starts it, stops it
+// and restarts it (processing-process.ts); this side only has to follow, and to go away by itself
+// when the parent is gone, so the store and the data directory are free for the next start.
+import { ipcPort } from '../../log/remote/ipc-port.ts'
+import { IPC_CONTROL, IPC_LOG, type ProcessingWorkerData, type ToWorker } from './messages.ts'
+import { lowerThreadPriority } from './priority.ts'
+import { type Role, runProcessingRole } from './processing-role.ts'
+
+/** After the parent is gone: the longest the role may take to close the store before exiting anyway. */
+const ABANDON_MS = 3_000
+
+if (!process.send) {
+  process.stderr.write('processing-child.ts runs only as the processing child of `clickflow start`\n')
+  process.exit(2)
+}
+
+// The parent lowered this process's first thread already (threads started later inherit it);
+// lowering again covers a parent that could not.
+const lowered = lowerThreadPriority()
+const control = ipcPort(process, IPC_CONTROL)
+const logPort = ipcPort(process, IPC_LOG)
+
+// A Ctrl+C in a terminal signals the whole process group, this child included: the stop belongs to
+// the parent, which drains the pipeline through the `stop` message (and a second Ctrl+C ends the
+// parent, which this child then notices as a disconnect).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {})
+
+// The parent is gone (exit, crash, kill -9), and the log it served with it. Whatever runs stops
+// without a drain and this process exits, so the store's lock and the data directory are free for
+// an immediate restart; a store that takes too long to close is left to DuckDB's recovery.
+let role: Role | null = null
+process.once('disconnect', () => {
+  role?.logger()?.warn("the collector's process is gone; the processing child stops")
+  setTimeout(() => process.exit(1), ABANDON_MS).unref()
+  ;(role ? role.abandon() : Promise.resolve()).finally(() => process.exit(1))
+})
+
+const data = await new Promise<ProcessingWorkerData>((resolve) => {
+  control.on('message', (m: ToWorker) => {
+    if (m.type === 'start') resolve(m.data)
+  })
+  control.postMessage({ type: 'boot' })
+})
+
+role = runProcessingRole(data, {
+  kind: 'process',
+  control,
+  logPort,
+  lowered,
+  exit: (code) => process.exit(code),
+})
+// A role that could not start has sent the parent its error (`failed`); nothing more to do here.
+if (!(await role.ready)) setImmediate(() => process.exit(1))

@@ -1,0 +1,171 @@
+// End to end with runtime.processing: process (the processing role in a child process): events are
+// stored; a SIGKILL of the child leaves the collector acknowledging, the child is started again and
+// everything acknowledged (before and after the crash) is stored exactly once; a SIGKILL of the
+// parent makes the child exit by itself, and a start right away on the same data dir works.
+import assert from 'node:assert/strict'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts'
+import {
+  type Clickflow,
+  killAll,
+  metricValue,
+  pollUntil,
+  post,
+  scrapeMetrics,
+  sql,
+  start,
+  tempDir,
+} from '../helpers/clickflow-process.ts'
+
+/** Generous bounds for things that happen on their own; the tests never assert how fast. */
+const STORED_WITHIN_MS = 60_000
+const CHILD_GONE_WITHIN_MS = 15_000
+
+/** The default topology with the processing role in a child process; returns the `-c` arguments. */
+function processConfig(dir: string): string[] {
+  const path = join(dir, 'process-mode.yaml')
+  writeFileSync(path, `${DEFAULT_CONFIG_YAML}\nruntime:\n  processing: process\n`)
+  return ['-c', path]
+}
+
+/** Every child pid seen, killed after the tests in case one outlived its parent (a failed test). */
+const children = new Set<number>()
+
+/** The processing child the data dir's lock names (null when none). */
+function childPid(dataDir: string): number | null {
+  const text = readFileSync(join(dataDir, 'clickflow.lock'), 'utf8')
+  const m = /^child (\d+)$/m.exec(text)
+  if (!m) return null
+  children.add(Number(m[1]))
+  return Number(m[1])
+}
+
+/** Whether `pid` runs: it exists and is not a zombie (an orphan's reaper may take its time). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return false
+  }
+}
+
+/** The parent pid of `pid`, from /proc (field 4 of its stat). */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+}
+
+/** Posts `n` events with ids `${prefix}-i`, in batches of 50; every batch must be acknowledged. */
+async function postEvents(cf: Clickflow, prefix: string, n: number): Promise<string[]> {
+  const ids: string[] = []
+  for (let b = 0; b < n; b += 50) {
+    const events = Array.from({ length: Math.min(50, n - b) }, (_, i) => ({
+      event_id: `${prefix}-${String(b + i).padStart(4, '0')}`,
+      type: 'pageview',
+      url: `https://child.example.com/p/${(b + i) % 20}`,
+      visitor_id: `${prefix}-v${(b + i) % 30}`,
+    }))
+    const res = await post<{ accepted: number }>(cf.collectUrl, { events })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.body.accepted, events.length)
+    ids.push(...events.map((e) => e.event_id))
+  }
+  return ids
+}
+
+/** Waits until the store holds exactly `ids` (each once); returns what it last saw. */
+async function storedExactly(adminUrl: string, ids: readonly string[]): Promise<string[]> {
+  let stored: string[] = []
+  await pollUntil(async () => {
+    try {
+      const [[count]] = (await sql(adminUrl, 'SELECT count(*) FROM events')) as [[unknown]]
+      if (Number(count) < ids.length) return false
+      stored = (await sql(adminUrl, 'SELECT event_id FROM events ORDER BY event_id')).map(
+        (r) => r[0] as string,
+      )
+      return true
+    } catch {
+      // The admin listener lives in the child: while a new one starts, it does not answer.
+      return false
+    }
+  }, STORED_WITHIN_MS)
+  return stored
+}
+
+describe('runtime.processing: process', () => {
+  const dirs: Awaited<ReturnType<typeof tempDir>>[] = []
+  after(async () => {
+    await killAll()
+    for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL')
+    for (const d of dirs) await d.remove()
+  })
+
+  test('a SIGKILLed child is restarted; events acknowledged before and after are stored exactly once', async () => {
+    const dir = await tempDir()
+    dirs.push(dir)
+    const cf = await start(dir.path, processConfig(dir.path))
+    const first = childPid(dir.path)
+    assert.ok(first !== null, 'the lock names the processing child')
+    assert.equal(parentOf(first), cf.pid, 'the processing role runs in a child process of clickflow')
+
+    const before = await postEvents(cf, 'before', 300)
+    assert.deepEqual(await storedExactly(cf.adminUrl, before), before)
+
+    process.kill(first, 'SIGKILL')
+    // The collector goes on acknowledging while no child runs: the log is durable.
+    const during = await postEvents(cf, 'during', 300)
+    let second: number | null = null
+    const restarted = await pollUntil(async () => {
+      second = childPid(dir.path)
+      return second !== null && second !== first
+    }, STORED_WITHIN_MS)
+    assert.ok(restarted, `no new processing child after the kill; stderr:\n${cf.stderr()}`)
+    assert.equal(alive(first), false)
+    const after = await postEvents(cf, 'after', 300)
+
+    const all = [...before, ...during, ...after].sort()
+    assert.deepEqual(await storedExactly(cf.adminUrl, all), all)
+    const metrics = await scrapeMetrics(cf.adminUrl)
+    assert.equal(metricValue(metrics, 'clickflow_processing_child_crashes_total', { cause: 'SIGKILL' }), 1)
+    // Both sides are in /metrics: the collector's counters and the restarted child's own.
+    assert.ok(
+      metricValue(metrics, 'clickflow_component_sent_events_total', { component_id: 'collector' }) >=
+        all.length,
+    )
+    assert.ok(metricValue(metrics, 'clickflow_processing_process_resident_memory_bytes', {}) > 0)
+
+    const exit = await cf.stop('SIGTERM')
+    assert.deepEqual(exit, { code: 0, signal: null }, cf.stderr())
+    assert.ok(second !== null && !alive(second), 'a clean stop ends the child too')
+  })
+
+  test('a SIGKILLed parent takes its child along, and a start right away on the same data dir works', async () => {
+    const dir = await tempDir()
+    dirs.push(dir)
+    const args = processConfig(dir.path)
+    const cf = await start(dir.path, args)
+    const child = childPid(dir.path)
+    assert.ok(child !== null)
+    const sent = await postEvents(cf, 'orphan', 300)
+    assert.deepEqual(await storedExactly(cf.adminUrl, sent), sent)
+
+    assert.deepEqual(await cf.stop('SIGKILL'), { code: null, signal: 'SIGKILL' })
+    // At once, while the old child may still be closing its store: the start waits for it.
+    const again = await start(dir.path, args)
+    assert.equal(alive(child), false, 'the old child is gone once the new clickflow runs')
+    assert.deepEqual(await storedExactly(again.adminUrl, sent), sent)
+    const more = await postEvents(again, 'again', 100)
+    const all = [...sent, ...more].sort()
+    assert.deepEqual(await storedExactly(again.adminUrl, all), all)
+
+    // And without a restart: the orphan exits by itself.
+    const second = childPid(dir.path)
+    assert.ok(second !== null && second !== child)
+    await again.stop('SIGKILL')
+    const gone = await pollUntil(async () => !alive(second), CHILD_GONE_WITHIN_MS)
+    assert.ok(gone, `the processing child ${second} outlived its killed parent`)
+  })
+})
