@@ -11,7 +11,7 @@ import { decodeEnvelope } from '../log/envelope.ts'
 import { visitorHasher } from './build-format.ts'
 import { type ChunkJob, chunkDeadLetters, chunkRecords, type ParsedChunk } from './chunk-parser.ts'
 import { formatConfig } from './format-config.ts'
-import { completeLines, cutAtLines } from './line-chunks.ts'
+import { completeLines, cutAtLines, splitLines } from './line-chunks.ts'
 import { type ChunkParsing, openChunkParsing, startParsePool } from './parse-pool.ts'
 
 const LOG = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'elastic_apache_logs_combined.log')
@@ -151,6 +151,32 @@ describe('parse workers', () => {
     } finally {
       await pool.close()
     }
+  })
+
+  test('a chunk is cut into the lines splitLines makes: CRLF, empty and too-long lines', async () => {
+    const long = 'x'.repeat(300)
+    const data = Buffer.from(`a\r\n\nb\n${long}\r\nc\n${long}\n${long}`)
+    const cfg = formatConfig.parse({
+      format: 'regex',
+      pattern: '^(?<event_name>\\w+)$',
+      constants: { event_type: 'track' },
+    })
+    const inline = await openChunkParsing({ threads: 0, visitorKeyFile: keyFile })
+    const format = inline.format(cfg, 'src')
+    const chunk = await inline.parse(format, { ...job(data, 1000), maxLineBytes: 256 })
+    const expected = splitLines(data, 1000, 256)
+    assert.equal(chunk.lines, expected.lines.length)
+    assert.equal(chunk.lines, 7)
+    const names = chunkRecords(chunk).map(
+      (r) => (decodeEnvelope(r.value) as { event: { event_name: string } }).event.event_name,
+    )
+    assert.deepEqual(names, ['a', 'b', 'c'])
+    const tooLong = expected.lines.filter((l) => l.tooLong)
+    assert.deepEqual(
+      chunk.invalid.map((l) => [l.reason, l.offset, l.text]),
+      tooLong.map((l) => ['line_too_long', l.offset, l.text]),
+    )
+    assert.equal(tooLong.length, 3)
   })
 
   test('completeLines stops where splitLines does', () => {
