@@ -9,7 +9,7 @@ export const dedupeConfig = z.strictObject({
     .min(1000)
     .default(1_000_000)
     .describe(
-      'Recent event ids remembered (about 40 bytes each); an id seen among them flags the event as a duplicate.',
+      'Recent event ids remembered (as 53-bit hashes in typed arrays, 24-40 bytes each); an id seen among them flags the event as a duplicate.',
     ),
   warmup_records: z
     .number()

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sampleEvent } from '../../../test/conformance/sink-conformance.ts'
 import { transformConformance } from '../../../test/conformance/transform-conformance.ts'
+import { IdMemory } from './id-memory.ts'
 import { createDedupe } from './transform.ts'
 
 transformConformance('dedupe', async () => createDedupe({ memory: 1000 }))
@@ -21,4 +22,29 @@ test('dedupe flags repeats within its memory only', () => {
   // 'a' and 'b' have been pushed out of the 1000-id memory.
   assert.equal(flagged('a'), false)
   assert.equal(flagged('x999'), true)
+})
+
+test('id memory: the same answers as a plain set and queue, over wrap-arounds and probe runs', () => {
+  for (const capacity of [1, 3, 1000]) {
+    const memory = new IdMemory(capacity)
+    const set = new Set<number>()
+    const queue: number[] = []
+    let seed = capacity
+    const rand = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0
+      return seed
+    }
+    for (let i = 0; i < 200_000; i++) {
+      // Few distinct values (many repeats), and low bits shared between them (long probe runs):
+      // the table slot comes from the low 32 bits, the high bits tell the values apart.
+      const h = (rand() % (capacity * 3)) * 2 ** 32 + (rand() % 4) + 2 ** 52 * (i % 2)
+      const expected = !set.has(h)
+      if (expected) {
+        if (queue.length === capacity) set.delete(queue.shift()!)
+        set.add(h)
+        queue.push(h)
+      }
+      assert.equal(memory.remember(h), expected, `capacity ${capacity}, step ${i}`)
+    }
+  }
 })

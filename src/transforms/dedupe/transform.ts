@@ -1,10 +1,11 @@
 // Flags events whose id was seen recently (Divolte-style duplicate detection: a client retry, a
-// browser re-sending a beacon). Memory is bounded: ids are kept as 53-bit hashes in a ring, so the
-// cost is fixed and a false positive needs a 53-bit collision among the remembered ids.
+// browser re-sending a beacon). Memory is bounded: ids are kept as 53-bit hashes (id-memory.ts), so
+// the cost is fixed and a false positive needs a 53-bit collision among the remembered ids.
 import type { Transform } from '../../core/component.ts'
 import type { ClickEvent } from '../../core/event.ts'
 import { pass } from '../../core/step-result.ts'
 import type { DedupeConfig } from './config.ts'
+import { IdMemory } from './id-memory.ts'
 
 /**
  * A 53-bit non-cryptographic hash of a string (two multiplicative 32-bit lanes, mixed at the end, as
@@ -25,20 +26,8 @@ export function hash53(id: string): number {
 
 /** Builds the transform. */
 export function createDedupe(cfg: Pick<DedupeConfig, 'memory'> & Partial<DedupeConfig>): Transform {
-  const ring = new Float64Array(cfg.memory)
-  const seen = new Set<number>()
-  let next = 0
-  let filled = false
-  /** Remembers `h`; false when it was already remembered. */
-  const remember = (h: number): boolean => {
-    if (seen.has(h)) return false
-    if (filled) seen.delete(ring[next]!)
-    ring[next] = h
-    seen.add(h)
-    next = (next + 1) % ring.length
-    if (next === 0) filled = true
-    return true
-  }
+  const memory = new IdMemory(cfg.memory)
+  const remember = (h: number): boolean => memory.remember(h)
   return {
     apply(e: ClickEvent) {
       if (!remember(hash53(e.event_id))) e.is_duplicate = true
