@@ -38,7 +38,7 @@ export class AppendBatch {
   readonly records = new Map<Partition, PreparedRecord[]>()
   /** performance.now() when each append was requested, in append order (never decreasing). */
   readonly started: number[] = []
-  /** Runs of consecutive appends counted by the same meter: [meter, first append, records, bytes]. */
+  /** Runs of consecutive appends counted by the same meter, with their records and bytes. */
   readonly meters: MeterRun[] = []
   /** performance.now() when the batch was acknowledged. */
   acked = 0
@@ -210,16 +210,21 @@ export class GroupCommit {
    * wait on the CPU, it would delay every one of them.
    */
   #count(): void {
-    for (const batch of this.#uncounted.splice(0)) {
-      const { started, meters, acked } = batch
-      for (let m = 0; m < meters.length; m++) {
-        const run = meters[m]!
-        const meter = run.meter
-        if (meter === null) continue
-        meter.countAppended(run.records, run.bytes)
-        const end = m + 1 < meters.length ? meters[m + 1]!.from : started.length
-        for (let i = run.from; i < end; i++) meter.observeLatency((acked - started[i]!) / 1000)
+    // Called between a cycle's writes and its wait for them: it must not throw.
+    try {
+      for (const batch of this.#uncounted.splice(0)) {
+        const { started, meters, acked } = batch
+        for (let m = 0; m < meters.length; m++) {
+          const run = meters[m]!
+          const meter = run.meter
+          if (meter === null) continue
+          meter.countAppended(run.records, run.bytes)
+          const end = m + 1 < meters.length ? meters[m + 1]!.from : started.length
+          for (let i = run.from; i < end; i++) meter.observeLatency((acked - started[i]!) / 1000)
+        }
       }
+    } catch (err) {
+      this.#o.logger.warn({ err }, 'could not count acknowledged appends in the metrics')
     }
   }
 
