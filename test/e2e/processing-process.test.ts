@@ -23,10 +23,13 @@ import {
 const STORED_WITHIN_MS = 60_000
 const CHILD_GONE_WITHIN_MS = 15_000
 
-/** The default topology with the processing role in a child process; returns the `-c` arguments. */
-function processConfig(dir: string): string[] {
+/**
+ * The default topology with the processing role in a child process, and `extra` YAML; returns the
+ * `-c` arguments.
+ */
+function processConfig(dir: string, extra = ''): string[] {
   const path = join(dir, 'process-mode.yaml')
-  writeFileSync(path, `${DEFAULT_CONFIG_YAML}\nruntime:\n  processing: process\n`)
+  writeFileSync(path, `${DEFAULT_CONFIG_YAML}\nruntime:\n  processing: process\n${extra}`)
   return ['-c', path]
 }
 
@@ -167,5 +170,52 @@ describe('runtime.processing: process', () => {
     await again.stop('SIGKILL')
     const gone = await pollUntil(async () => !alive(second), CHILD_GONE_WITHIN_MS)
     assert.ok(gone, `the processing child ${second} outlived its killed parent`)
+  })
+
+  test('a second Ctrl+C during the drain ends the parent, the child follows, nothing acknowledged is lost', async (t) => {
+    const dir = await tempDir()
+    dirs.push(dir)
+    // The pipeline held to 1,000 events a second: the stop's drain (10 s at most) is still going
+    // when the second signal comes.
+    const args = processConfig(
+      dir.path,
+      'pipeline:\n  batch_max_events: 1000\n  min_batch_interval_ms: 1000\n',
+    )
+    let cf = await start(dir.path, args)
+    const child = childPid(dir.path)
+    assert.ok(child !== null)
+    const acked: string[] = []
+    let next = 0
+    const poster = async () => {
+      for (let r = next++; r < 40; r = next++) acked.push(...(await postEvents(cf, `drain-${r}`, 500)))
+    }
+    await Promise.all(Array.from({ length: 4 }, poster))
+    process.kill(cf.pid, 'SIGINT')
+    await new Promise((r) => setTimeout(r, 1_300))
+    const exit = await cf.stop('SIGINT')
+    t.diagnostic(
+      `ended with ${JSON.stringify(exit)} (${acked.length} events acknowledged before the first signal)`,
+    )
+    assert.ok(
+      (exit.code === 0 && exit.signal === null) || (exit.code === null && exit.signal === 'SIGINT'),
+      `ended with ${JSON.stringify(exit)}; stderr:\n${cf.stderr()}`,
+    )
+    const first = cf
+    cf = await start(dir.path, args)
+    assert.equal(alive(child), false, 'the old child is gone once the new clickflow runs')
+    // The child shares the parent's stderr: its store closed without a native abort.
+    assert.doesNotMatch(first.stderr(), /terminate called|Napi::Error|Aborted/, first.stderr())
+    const running = cf
+    await pollUntil(
+      async () =>
+        Number((await sql(running.adminUrl, 'SELECT count(*) FROM events'))[0]?.[0]) >= acked.length,
+      STORED_WITHIN_MS,
+    )
+    const [[count, distinct]] = (await sql(
+      cf.adminUrl,
+      'SELECT count(*), count(DISTINCT event_id) FROM events',
+    )) as [[unknown, unknown]]
+    assert.deepEqual([Number(count), Number(distinct)], [acked.length, acked.length])
+    assert.deepEqual(await cf.stop('SIGTERM'), { code: 0, signal: null }, cf.stderr())
   })
 })
