@@ -1,7 +1,9 @@
 // End to end: SIGKILL a clickflow while its file_tail source reads files that keep growing (and
 // rotate), at random moments, several times; lines are also written while it is down. After a final
 // restart every line written is in the store exactly once: positions are saved only after the log
-// holds the events, and lines re-read after a kill carry the same ids, which dedupe flags.
+// holds the events, and lines re-read after a kill carry the same ids, which dedupe flags. Lines are
+// ~1 KB, so a round that takes its 300 lines (a backlog after a restart) is parsed on the parse
+// workers, and one that takes a few new lines on the source's own thread: both paths are killed.
 import assert from 'node:assert/strict'
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -19,6 +21,8 @@ import {
 
 const CYCLES = 3
 const PAGE = 5000
+/** Makes a full round of 300 lines ~270 KB: over the 256 KB that sends a read to the parse workers. */
+const PADDING = 'p'.repeat(900)
 
 function config(watched: string): string {
   return `sources:
@@ -26,7 +30,7 @@ function config(watched: string): string {
   logs:
     type: file_tail
     groups: [{ dir: ${JSON.stringify(watched)}, glob: 'app*.log' }]
-    parser: { format: regex, pattern: '^(?<event_name>line-\\S+)$', constants: { event_type: track } }
+    parser: { format: regex, pattern: '^(?<event_name>line-\\d+) \\w+$', constants: { event_type: track } }
     scan_interval_ms: 100
     max_lines_per_file: 300
 transforms:
@@ -56,9 +60,15 @@ describe('kill -9 while tailing', () => {
   let cfgFile = ''
   let written = 0
   let generation = 0
+  /** Lines some run parsed on the parse workers. */
+  let pooled = 0
+  const workerLines = async (adminUrl: string) =>
+    metricValue(await scrapeMetrics(adminUrl), 'clickflow_file_tail_worker_lines_total', {
+      component_id: 'logs',
+    })
   const write = (n: number) => {
     let text = ''
-    for (let i = 0; i < n; i++) text += `line-${written++}\n`
+    for (let i = 0; i < n; i++) text += `line-${written++} ${PADDING}\n`
     appendFileSync(join(watched, 'app.log'), text)
   }
 
@@ -99,6 +109,7 @@ describe('kill -9 while tailing', () => {
         await new Promise((r) => setTimeout(r, delayMs))
         t.diagnostic(`killed ${delayMs} ms after events were stored`)
       } finally {
+        pooled += await workerLines(cf.adminUrl).catch(() => 0)
         const exit = await cf.stop('SIGKILL')
         assert.equal(exit.signal, 'SIGKILL')
         writing = false
@@ -134,6 +145,9 @@ describe('kill -9 while tailing', () => {
       },
     )
     t.diagnostic(`${written} lines; re-read lines flagged as duplicates after the last restart: ${flagged}`)
+    pooled += await workerLines(cf.adminUrl)
+    t.diagnostic(`lines parsed on the parse workers: ${pooled}`)
+    assert.ok(pooled > 0, 'no round was parsed on the parse workers')
     assert.equal((await cf.stop('SIGTERM')).code, 0, cf.stderr())
   })
 })

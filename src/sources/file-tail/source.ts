@@ -7,6 +7,7 @@
 import { type FSWatcher, watch } from 'node:fs'
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
+import type { Counter } from 'prom-client'
 import type { BuildContext, EventWriter, Source } from '../../core/component.ts'
 import { ClickflowError } from '../../core/errors.ts'
 import { visitorHasher } from '../../parsers/build-format.ts'
@@ -18,6 +19,7 @@ import { PROCESSING_NICENESS } from '../../topology/worker/priority.ts'
 import type { FileTailConfig } from './config.ts'
 import { globToRegExp } from './glob.ts'
 import { loadPositions, type Positions, savePositions } from './positions.ts'
+import { workerLinesCounter } from './tail-metrics.ts'
 import { identityOf, TrackedFile } from './tracked-file.ts'
 
 /**
@@ -39,6 +41,7 @@ export class FileTail implements Source {
   readonly #hasHeader: boolean
   readonly #visitorKeyFile: string
   readonly #visitorOf: (ip: string, userAgent: string) => string
+  readonly #workerLines: Counter<'component_id'>
   readonly #positionFile: string
   readonly #groups: { dir: string; match: RegExp }[]
   readonly #files = new Map<string, TrackedFile>()
@@ -65,6 +68,7 @@ export class FileTail implements Source {
     this.#cfg = cfg
     this.#ctx = ctx
     this.#visitorOf = visitorOf
+    this.#workerLines = workerLinesCounter(ctx.registry.registry)
     const inline = inlineParsing(visitorOf)
     this.#inline = inline
     this.#inlineFormat = inline.format(cfg.parser, ctx.id)
@@ -192,6 +196,7 @@ export class FileTail implements Source {
       const cuts =
         parsing.threads > 1 ? cutAtLines(r.bytes, r.bytes.length, parsing.threads) : [r.bytes.length]
       const parts: Promise<ParsedChunk>[] = []
+      if (parsing === this.#pool) this.#workerLines.inc({ component_id: this.#ctx.id }, r.lines)
       let from = 0
       for (const to of cuts) {
         const p = parsing.parse(format, {
