@@ -27,7 +27,8 @@ const CHUNK_BYTES = 1 << 20
 /** Parse worker threads unless --parse-threads says otherwise (capped at the machine's cores). */
 export const DEFAULT_PARSE_THREADS = 2
 /**
- * Imports smaller than this (all files together) are parsed on the main thread: starting a worker
+ * Imports smaller than this (all files together) are parsed on the main thread unless
+ * --parse-threads says otherwise: starting a worker
  * (loading and compiling its modules) costs ~0.4 s of CPU, what parsing ~8 MiB of access log does,
  * and on a busy machine the two workers' start outweighed their help below ~30 MiB.
  */
@@ -88,13 +89,15 @@ export async function runImport(
     const progressFile = join(dataDir, 'import', 'progress.json')
     await mkdir(join(dataDir, 'import'), { recursive: true })
     const progress = await loadPositions(progressFile)
-    // Starting a worker (its own module loading and compiling) costs more than parsing a small import.
+    // Starting a worker (its own module loading and compiling) costs more than parsing a small
+    // import: unless told how many, a small import gets none.
     let bytes = 0
     for (const f of files) bytes += (await stat(f)).size
     parsing = await openChunkParsing({
-      threads: bytes < WORKERS_MIN_BYTES ? 0 : (o.parseThreads ?? DEFAULT_PARSE_THREADS),
+      threads: o.parseThreads ?? (bytes < WORKERS_MIN_BYTES ? 0 : DEFAULT_PARSE_THREADS),
       visitorKeyFile: join(dataDir, 'parsers', 'visitor-key'),
-      parseWhileStarting: true,
+      // Told how many, it waits for them (so a test can rely on the workers parsing).
+      parseWhileStarting: o.parseThreads === undefined,
     })
     // Files of one format share its parsers in the workers.
     const formatIds = new Map<string, number>()

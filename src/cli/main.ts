@@ -116,7 +116,7 @@ program
   )
   .option(
     '--parse-threads <n>',
-    'worker threads that parse (default 2, at most the cores; 0: the main thread; imports under 32 MiB use the main thread)',
+    'worker threads that parse (at most the cores; 0: the main thread; default 2, or 0 for imports under 32 MiB)',
   )
   .action(
     async (

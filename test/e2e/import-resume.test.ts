@@ -36,7 +36,9 @@ describe('clickflow import, interrupted', () => {
     const expected = [...accessLogTruth(LOG).days.values()].reduce((a, d) => a + d.views, 0) * COPIES
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'import', big, '--data-dir', dir.path],
+      // Parsed on two workers; the rerun parses on its main thread (a small import): the lines read
+      // again must get the same ids either way.
+      ['--import', 'tsx', 'src/cli/main.ts', 'import', big, '--data-dir', dir.path, '--parse-threads', '2'],
       {
         cwd: REPO_ROOT,
         stdio: 'ignore',
@@ -77,6 +79,7 @@ describe('clickflow import, interrupted', () => {
         ['import', join(d.path, 'missing.log')],
         ['import', LOG, '--format', 'xml'],
         ['import', LOG, '--parser', '{not json'],
+        ['import', LOG, '--parse-threads', 'two'],
       ]) {
         const r = await runCli([...args, '--data-dir', d.path])
         assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
