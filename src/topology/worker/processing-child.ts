@@ -31,7 +31,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {}
 // an immediate restart; a store that takes too long to close is left to DuckDB's recovery.
 let role: Role | null = null
 process.once('disconnect', () => {
-  role?.logger()?.warn("the collector's process is gone; the processing child stops")
+  try {
+    role?.logger()?.warn("the collector's process is gone; the processing child stops")
+  } catch {
+    // The shared stdout may have gone with the parent (EPIPE): stopping matters more than the line.
+  }
   setTimeout(() => process.exit(1), ABANDON_MS).unref()
   ;(role ? role.abandon() : Promise.resolve()).finally(() => process.exit(1))
 })
