@@ -5,7 +5,7 @@
 // reads back whole, CRC-checked, after a reopen.
 import assert from 'node:assert/strict'
 import { constants } from 'node:fs'
-import { readdir, readFile, readlink } from 'node:fs/promises'
+import { readdir, readFile, readlink, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { type LogFile, type LogFs, nodeFs } from './fs-facade.ts'
@@ -112,5 +112,22 @@ describe('durable segment writes', () => {
     )
     assert.equal(syncs(), 8)
     await log.close()
+  })
+
+  test('closing a segment file waits for its writes in flight', async () => {
+    const dir = await tempDir()
+    const path = join(dir, 'c.log')
+    const file = await nodeFs.open(path, 'durable')
+    const data = Buffer.alloc(32 << 20, 7)
+    const order: string[] = []
+    const write = file.write(data, 0, data.length, 0).then((n) => {
+      order.push('write')
+      return n
+    })
+    const close = file.close().then(() => order.push('close'))
+    await Promise.all([write, close])
+    assert.deepEqual(order, ['write', 'close'])
+    assert.equal(await write, data.length)
+    assert.equal((await stat(path)).size, data.length)
   })
 })

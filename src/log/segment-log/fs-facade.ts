@@ -1,6 +1,6 @@
 // The file operations the log uses, behind a small interface, so a test can make any of them fail
 // (ENOSPC on the third write, EIO on fsync) deterministically. `nodeFs` is the real thing.
-import { constants } from 'node:fs'
+import { constants, write as fsWrite } from 'node:fs'
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 
@@ -49,15 +49,31 @@ export const nodeFs: LogFs = {
     const durable = mode === 'durable' && DSYNC !== undefined
     const flags = mode === 'read' ? constants.O_RDONLY : durable ? READ_WRITE | DSYNC : READ_WRITE
     const fh = await open(path, flags, 0o644)
+    // Writes go through the callback API on the descriptor: a FileHandle write costs ~15 us more
+    // CPU per call (its promise and bookkeeping), twice per cycle on the appenders' critical path.
+    // FileHandle.close waits only for its own operations, so close waits for these writes itself
+    // (the descriptor must not be closed, and its number reused, under a write).
+    let writing = 0
+    let written: () => void = () => undefined
     return {
       durableWrites: durable,
       read: async (buf, offset, length, position) => (await fh.read(buf, offset, length, position)).bytesRead,
-      write: async (buf, offset, length, position) =>
-        (await fh.write(buf, offset, length, position)).bytesWritten,
+      write: (buf, offset, length, position) =>
+        new Promise<number>((resolve, reject) => {
+          writing++
+          fsWrite(fh.fd, buf, offset, length, position, (err, n) => {
+            if (--writing === 0) written()
+            if (err) reject(err)
+            else resolve(n)
+          })
+        }),
       datasync: () => fh.datasync(),
       truncate: (length) => fh.truncate(length),
       size: async () => (await fh.stat()).size,
-      close: () => fh.close(),
+      close: async () => {
+        while (writing > 0) await new Promise<void>((r) => (written = r))
+        await fh.close()
+      },
     }
   },
   readdir: (path) => readdir(path),
