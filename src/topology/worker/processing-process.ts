@@ -23,6 +23,7 @@ import {
 } from './messages.ts'
 import { PROCESSING_NICENESS } from './priority.ts'
 import type { ProcessingThread } from './processing-thread.ts'
+import { processingChildExecArgv } from './young-generation.ts'
 
 /** First wait before a crashed child is started again; doubles per crash up to RESTART_MAX_MS. */
 const RESTART_INITIAL_MS = 1_000
@@ -75,9 +76,10 @@ export async function startProcessingProcess(
   const launch = (d: ProcessingWorkerData): Launch => {
     const child = fork(new URL('./boot.mjs', import.meta.url), [d.entry], {
       serialization: 'advanced',
-      // The same flags as this process (`--import tsx`, profiling, memory limits); stdout and stderr
-      // are this process's, so both sides' JSON lines go where the operator reads them.
-      execArgv: process.execArgv,
+      // The same flags as this process (`--import tsx`, profiling, memory limits) and the processing
+      // role's young generation; stdout and stderr are this process's, so both sides' JSON lines go
+      // where the operator reads them.
+      execArgv: processingChildExecArgv(process.execArgv),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     const pid = child.pid

@@ -9,6 +9,7 @@ import { serveLog } from '../../log/remote/log-server.ts'
 import type { Logger } from '../../telemetry/logger.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
 import type { FromWorker, ProcessingWorkerData, ToWorker } from './messages.ts'
+import { processingWorkerLimits } from './young-generation.ts'
 
 /** The running processing role, in a worker thread or a child process (processing-process.ts). */
 export interface ProcessingThread {
@@ -37,6 +38,7 @@ export function startProcessingThread(
   const worker = new Worker(new URL('./boot.mjs', import.meta.url), {
     workerData,
     transferList: [channel.port2],
+    resourceLimits: processingWorkerLimits,
   })
   const send = (m: ToWorker) => worker.postMessage(m)
   let stopped: (() => void) | null = null
