@@ -26,6 +26,9 @@ import { machine, revision, writeSection } from './lib/docs.ts'
 import { followLive, liveLatencies } from './lib/live-visibility.ts'
 import { processEvent } from './lib/process-events.ts'
 import { stopServer } from './lib/processes.ts'
+import { withProcessingHeap } from './lib/processing-heap.ts'
+
+withProcessingHeap()
 
 const EVENTS = Number(process.env.BENCH_PROCESS_EVENTS ?? 400_000)
 const ROUNDS = 2

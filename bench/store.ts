@@ -14,8 +14,11 @@ import { pipelineSchema } from '../src/config/schema.ts'
 import type { ClickEvent } from '../src/core/event.ts'
 import { decodeEnvelope, eventRecord } from '../src/log/envelope.ts'
 import { machine, revision, writeSection } from './lib/docs.ts'
+import { withProcessingHeap } from './lib/processing-heap.ts'
 import { enrichedEvent } from './lib/store-events.ts'
 import { processingPath, type Rate, rawAppender, sinkWrite } from './lib/store-measure.ts'
+
+withProcessingHeap()
 
 /** The pipeline's default batch cap. */
 const SMALL = pipelineSchema.parse({}).batch_max_events
