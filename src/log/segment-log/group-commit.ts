@@ -67,6 +67,8 @@ export class AppendBatch {
    * counts it and returns the promise it shares with the rest of the batch.
    */
   seal(meter: AppendMeter | null, records: number, bytes: number, started: number): Promise<void> {
+    // A batch joins the queue with its first append: one never holds a batch without appends.
+    if (this.appends === 0) this.#writer.enqueue(this)
     this.appends++
     this.bytes += bytes
     this.started.push(started)
@@ -135,17 +137,20 @@ export class GroupCommit {
   }
 
   /**
-   * The batch an append of `bytes` record bytes joins: the newest queued one, or a new one if that
-   * one would grow past max_batch_bytes (a batch always takes at least one append). The caller adds
-   * the append's records and then seals it, synchronously: a cycle takes whole batches only, and
-   * none starts in between.
+   * The batch an append of `bytes` record bytes joins: the newest queued one, or a new one (queued
+   * when the append is sealed) if that one would grow past max_batch_bytes; a batch always takes at
+   * least one append. The caller adds the append's records and then seals it, synchronously: a
+   * cycle takes whole batches only, and none starts in between.
    */
   batchFor(bytes: number): AppendBatch {
     const last = this.#queue[this.#queue.length - 1]
-    if (last !== undefined && (last.appends === 0 || last.bytes + bytes <= this.#o.maxBatchBytes)) return last
-    const batch = new AppendBatch(this)
+    if (last !== undefined && last.bytes + bytes <= this.#o.maxBatchBytes) return last
+    return new AppendBatch(this)
+  }
+
+  /** Called by a batch when its first append is sealed. */
+  enqueue(batch: AppendBatch): void {
     this.#queue.push(batch)
-    return batch
   }
 
   /** Called by a batch when an append was sealed into it. */
