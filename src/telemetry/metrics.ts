@@ -95,7 +95,7 @@ export class Metrics {
     })
     this.logFsyncSeconds = new Histogram({
       name: 'clickflow_log_fsync_seconds',
-      help: 'Time of the parallel write + fdatasync of one group-commit cycle (all partitions written in it).',
+      help: 'Time of the durable writes of one group-commit cycle, all partitions in parallel (O_DSYNC writes, or write + fdatasync where the platform has no O_DSYNC).',
       buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
       registers,
     })
