@@ -11,6 +11,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { storeSchema } from '../src/config/schema.ts'
 import { type Clock, ManualClock, systemClock } from '../src/core/clock.ts'
 import type { Sink } from '../src/core/component.ts'
 import { EVENTS_TOPIC, eventRecord } from '../src/log/envelope.ts'
@@ -156,7 +157,8 @@ async function buildSink(
     registry: metrics,
     clock,
     dataDir: join(path, '..'),
-    openDuckdb: () => openDatabase(path, { memoryLimit: '2GB', allowedDirectories: [] }),
+    openDuckdb: () =>
+      openDatabase(path, { memoryLimit: storeSchema.parse({}).memory_limit, allowedDirectories: [] }),
   }
   return (await spec.build(spec.config.parse(config), ctx)) as Sink
 }
@@ -239,7 +241,10 @@ async function throughput(): Promise<{
       ])
       if (best(proc, q) === q) checkpoints = await checkpointStats(m)
       proc = best(proc, q)
-      const db = await openDatabase(path, { memoryLimit: '2GB', allowedDirectories: [] })
+      const db = await openDatabase(path, {
+        memoryLimit: storeSchema.parse({}).memory_limit,
+        allowedDirectories: [],
+      })
       const c = await db.connect()
       const [row] = (
         await c.runAndReadAll(

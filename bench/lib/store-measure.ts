@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api'
 import { loadConfig } from '../../src/config/load.ts'
+import { storeSchema } from '../../src/config/schema.ts'
 import { ManualClock, systemClock } from '../../src/core/clock.ts'
 import type { BuildContext, Sink } from '../../src/core/component.ts'
 import type { ClickEvent } from '../../src/core/event.ts'
@@ -22,8 +23,8 @@ import { Metrics } from '../../src/telemetry/metrics.ts'
 import { builtinRegistry } from '../../src/topology/builtin-registry.ts'
 import { PIPELINE_GROUP, startProcessing } from '../../src/topology/processing.ts'
 
-/** The default config's store settings (memory_limit 2GB, all cores), the same for every measurement. */
-const DB_OPTIONS = { memoryLimit: '2GB', allowedDirectories: [] }
+/** The default config's store settings (its memory_limit, all cores), the same for every measurement. */
+const DB_OPTIONS = { memoryLimit: storeSchema.parse({}).memory_limit, allowedDirectories: [] }
 
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9
 

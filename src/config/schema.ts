@@ -118,7 +118,12 @@ export const storeSchema = z
       .default(10_000)
       .describe('A SQL query running longer is interrupted.'),
     sql_max_rows: z.number().int().min(1).default(10_000).describe('Most rows a SQL query returns.'),
-    memory_limit: z.string().default('2GB').describe('DuckDB memory limit (e.g. `2GB`).'),
+    memory_limit: z
+      .string()
+      .default('1280MB')
+      .describe(
+        "DuckDB's memory limit (e.g. `2GB`): its buffer cache and the working memory of queries, which spill larger steps to the data dir's `tmp` folder. The default keeps the whole node within about 2 GB, leaving room for the collector's, processor's and live view's own memory.",
+      ),
     threads: z.number().int().min(1).optional().describe('DuckDB worker threads; default: all cores.'),
     retention_events_days: z
       .number()
