@@ -9,7 +9,15 @@ import { after, describe, test } from 'node:test'
 import { Metrics } from '../../telemetry/metrics.ts'
 import type { LogFile, LogFs } from './fs-facade.ts'
 import { nodeFs } from './fs-facade.ts'
-import { openTestLog, readAll, rec, removeTempDirs, tempDir, withoutDurableWrites } from './testing.ts'
+import {
+  openTestLog,
+  readAll,
+  readValues,
+  rec,
+  removeTempDirs,
+  tempDir,
+  withoutDurableWrites,
+} from './testing.ts'
 
 after(removeTempDirs)
 
@@ -108,7 +116,7 @@ for (const [mode, base] of bases)
       g.release(false)
       await all
       assert.deepEqual(order, [0, 1])
-      const values = (await readAll(log, 't', 0)).map((r) => [r.offset, r.value.toString()])
+      const values = await readValues(log, 't', 0)
       assert.deepEqual(values, [
         [0, 'value-0'],
         [1, 'value-1'],
@@ -146,16 +154,10 @@ for (const [mode, base] of bases)
         [1, 'value-4'],
         [2, 'value-5'],
       ]
-      assert.deepEqual(
-        (await readAll(log, 't', 0)).map((r) => [r.offset, r.value.toString()]),
-        expected,
-      )
+      assert.deepEqual(await readValues(log, 't', 0), expected)
       await log.close()
       const again = await openTestLog(dir, { partitions: 1 })
-      assert.deepEqual(
-        (await readAll(again, 't', 0)).map((r) => [r.offset, r.value.toString()]),
-        expected,
-      )
+      assert.deepEqual(await readValues(again, 't', 0), expected)
       await again.close()
     })
 
@@ -173,14 +175,11 @@ for (const [mode, base] of bases)
       await Promise.all([first, second])
       await log.close()
       const again = await openTestLog(dir, { partitions: 1, segmentBytes: 100 })
-      assert.deepEqual(
-        (await readAll(again, 't', 0)).map((r) => [r.offset, r.value.toString()]),
-        [
-          [0, 'value-0'],
-          [1, 'value-1'],
-          [2, 'value-2'],
-        ],
-      )
+      assert.deepEqual(await readValues(again, 't', 0), [
+        [0, 'value-0'],
+        [1, 'value-1'],
+        [2, 'value-2'],
+      ])
       await again.close()
     })
 

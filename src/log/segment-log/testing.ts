@@ -90,6 +90,15 @@ export async function readAll(log: SegmentLog, topic: string, partition: number,
   }
 }
 
+/** Every record of a partition as [offset, value as text], for comparing what a log holds. */
+export async function readValues(
+  log: SegmentLog,
+  topic: string,
+  partition: number,
+): Promise<[number, string][]> {
+  return (await readAll(log, topic, partition)).map((r) => [r.offset, r.value.toString()])
+}
+
 /**
  * `fs` with segments opened plain read-write instead of 'durable' (O_DSYNC): each write is then made
  * durable by an fdatasync, the path taken on platforms without O_DSYNC.
