@@ -12,6 +12,7 @@ import {
   splitRequest,
   unbackslash,
 } from './access-log-scanner.ts'
+import { assetRule, extensionAt } from './asset-extension.ts'
 import { ClientCache } from './client-cache.ts'
 import type { FormatConfig } from './format-config.ts'
 import {
@@ -83,25 +84,6 @@ export function pathExtension(target: string): string {
   return extensionAt(target, 0, target.length)
 }
 
-/** {@link pathExtension} of the target `line[start, end)`, cut out only when there is one. */
-function extensionAt(line: string, start: number, end: number): string {
-  let pathEnd = end
-  for (let k = start; k < end; k++) {
-    const c = line.charCodeAt(k)
-    if (c === 63 || c === 35) {
-      pathEnd = k
-      break
-    }
-  }
-  // The last '.' of the last segment, if the segment does not start with it (`/.well-known` has none).
-  for (let k = pathEnd - 1; k > start; k--) {
-    const c = line.charCodeAt(k)
-    if (c === 47) return ''
-    if (c === 46) return line.charCodeAt(k - 1) === 47 ? '' : line.slice(k + 1, pathEnd).toLowerCase()
-  }
-  return ''
-}
-
 function cookieValue(header: string, name: string): string | null {
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
@@ -130,6 +112,7 @@ const STATIC_ASSET = skip('static_asset')
 export function accessLogFormat(cfg: AccessLogConfig, ctx: ParseContext): LineFormat {
   const methods = [...new Set(cfg.methods)]
   const assets = new Set(cfg.exclude_extensions)
+  const isAsset = assetRule(cfg.exclude_extensions)
   const base = cfg.base_url.replace(/\/+$/, '')
   const unparsable = invalid('unparsable_line', `not a ${cfg.format} log format line`)
   // A proxy may log an absolute URL as the target (`GET http://host/path`).
@@ -154,8 +137,7 @@ export function accessLogFormat(cfg: AccessLogConfig, ctx: ParseContext): LineFo
       if (!splitRequest(line, s.requestStart, s.requestEnd, req)) return MALFORMED_REQUEST
       if (!methodAllowed(line, req.methodStart, req.methodEnd)) return METHOD
       if (s.status < cfg.status_min || s.status > cfg.status_max) return STATUS
-      if (assets.size > 0 && assets.has(extensionAt(line, req.targetStart, req.targetEnd)))
-        return STATIC_ASSET
+      if (isAsset(line, req.targetStart, req.targetEnd)) return STATIC_ASSET
       target = line.slice(req.targetStart, req.targetEnd)
       method = methodName(line)
     } else {
