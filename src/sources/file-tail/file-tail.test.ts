@@ -386,3 +386,82 @@ describe('file_tail parse workers', () => {
     assert.match(out.deadLetters[0]!.message, new RegExp(`big\\.log:${bad}: `))
   })
 })
+
+describe('file_tail backlog rounds', () => {
+  // While a backlog lasts, the next round is read and parsed while the last one is being written.
+  test('writes that fail now and then (the next round already read): every line once, in order', async () => {
+    const dir = tempDir()
+    const n = 5_000
+    const bad = 3_333
+    const name = (i: number) => `row-${String(i).padStart(5, '0')}`
+    const text = Array.from({ length: n }, (_, i) => (i + 1 === bad ? 'not a name!' : name(i))).join('\n')
+    writeFileSync(join(dir, 'rows.log'), `${text}\n`)
+    const src = await build(dir, tempDir(), '*.log', { max_lines_per_file: 100 })
+    const out = new MemoryWriter()
+    let writes = 0
+    let failed = 0
+    const flaky: EventWriter = {
+      // Every third write is refused after a while (as a full disk would), with nothing stored.
+      write: async (events) => {
+        await new Promise((r) => setTimeout(r, 2))
+        if (++writes % 3 === 0) {
+          failed++
+          throw new Error('refused')
+        }
+        await out.write(events)
+      },
+      deadLetter: (items) => out.deadLetter(items),
+    }
+    await src.start(flaky)
+    const names = await expectNames(out, n - 1)
+    await src.stop()
+    assert.ok(failed >= 10, `${failed} refused writes`)
+    assert.deepEqual(
+      names,
+      Array.from({ length: n }, (_, i) => name(i)).filter((_, i) => i + 1 !== bad),
+    )
+    assert.equal(out.deadLetters.length, 1)
+    assert.equal(JSON.parse(out.deadLetters[0]!.payload).line_number, bad)
+  })
+
+  test('copy-truncate in the middle of a backlog: the old lines once and in order, then the new ones', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'app.log')
+    writeFileSync(file, lines('old-generation', 0, 20_000))
+    const src = await build(dir, tempDir(), 'app.log', { max_lines_per_file: 200 })
+    const out = new MemoryWriter()
+    // Slow writes keep a round in flight while the next one reads, when the truncation comes.
+    const slow: EventWriter = {
+      write: async (events) => {
+        await new Promise((r) => setTimeout(r, 5))
+        await out.write(events)
+      },
+      deadLetter: (items) => out.deadLetter(items),
+    }
+    await src.start(slow)
+    await pollUntil(async () => out.events.length >= 1_000, 10_000)
+    truncateSync(file, 0)
+    appendFileSync(file, lines('new', 0, 300))
+    await pollUntil(
+      async () => out.events.filter((e) => e.event_name!.startsWith('new-')).length >= 300,
+      10_000,
+    )
+    await new Promise((r) => setTimeout(r, 200)) // a duplicate would show up now
+    await src.stop()
+    const names = out.events.map((e) => e.event_name!)
+    const old = names.filter((x) => x.startsWith('old-'))
+    const fresh = names.filter((x) => x.startsWith('new-'))
+    // The old generation: a prefix of its lines (what was read before the truncation), each once.
+    assert.ok(old.length >= 1_000 && old.length < 20_000, `${old.length} old lines`)
+    assert.deepEqual(
+      old,
+      Array.from({ length: old.length }, (_, i) => `old-generation-${i}`),
+    )
+    assert.deepEqual(
+      fresh,
+      Array.from({ length: 300 }, (_, i) => `new-${i}`),
+    )
+    // Nothing of the old generation after the first line of the new one.
+    assert.ok(names.indexOf('new-0') === old.length)
+  })
+})

@@ -4,6 +4,9 @@
 // between the append and the save re-reads those lines; their deterministic ids let the pipeline's
 // dedupe flag them (docs/architecture.md, "file_tail"). A big read (a backlog) is parsed on worker
 // threads (parse-pool.ts) in pieces that come back in file order; a few new lines on this thread.
+// While a backlog lasts, the next round's lines are read and parsed while the last round's write
+// is in flight (its fsync overlaps the parsing); writes and commits still happen one round at a
+// time, in order, and a failure forgets every line read past the committed positions.
 import { type FSWatcher, watch } from 'node:fs'
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
@@ -28,6 +31,29 @@ import { identityOf, TrackedFile } from './tracked-file.ts'
  */
 const POOL_MIN_BYTES = 256 * 1024
 
+/** One file's lines read in a round, and their parsing. */
+interface FileRead {
+  readonly file: TrackedFile
+  /** Its path when read (a rename seen by a later round does not change its dead letters). */
+  readonly path: string
+  readonly end: number
+  readonly lines: number
+  readonly firstLine: number
+  readonly receivedAt: number
+  readonly parts: Promise<ParsedChunk>[]
+}
+
+/**
+ * What a round read: per file, the files it found gone and read to the end, whether more lines are
+ * ready, and whether it opened a file.
+ */
+interface ReadRound {
+  readonly reads: FileRead[]
+  readonly drained: TrackedFile[]
+  readonly more: boolean
+  readonly opened: boolean
+}
+
 /** The running file_tail. */
 export class FileTail implements Source {
   readonly #cfg: FileTailConfig
@@ -48,6 +74,8 @@ export class FileTail implements Source {
   #stored: Positions = {}
   #out: EventWriter | null = null
   #loop: Promise<void> | null = null
+  /** The last round and its write, while the next round is read (a backlog); null when none. */
+  #inFlight: { readonly read: ReadRound; readonly written: Promise<void> } | null = null
   #stopping = false
   /** The first scan is done: files found from now on appeared while running. */
   #scanned = false
@@ -139,7 +167,10 @@ export class FileTail implements Source {
       try {
         more = await this.#round()
       } catch (err) {
-        // A failed append (the log refused) or an I/O error: nothing was committed; try again later.
+        // A failed append (the log refused) or an I/O error: nothing more was committed; the lines
+        // read past the committed positions are read again.
+        await this.#settle().catch(() => {})
+        for (const f of this.#files.values()) f.rewind()
         this.#ctx.metrics.error('round_failed')
         if (err instanceof ClickflowError && err.code === 'parse_worker_failed') {
           // A dead worker fails every chunk after it: the next big read starts a new pool.
@@ -165,30 +196,62 @@ export class FileTail implements Source {
       this.#wake = null
       this.#woken = false
     }
+    await this.#settle().catch(() => {})
   }
 
-  /** One round; true when some file has more lines ready. */
+  /** Waits for the last round's write, if one is in flight, and commits it; rejects if it failed. */
+  async #settle(): Promise<void> {
+    const f = this.#inFlight
+    if (f === null) return
+    this.#inFlight = null
+    await f.written
+    await this.#commitRound(f.read)
+  }
+
+  /**
+   * One round: reads and starts parsing every file's next lines, waits for the last round's write
+   * (if one is in flight) and commits it, then writes this one's. True when some file has more lines
+   * ready; then this round's write is left in flight while the next round reads.
+   */
   async #round(): Promise<boolean> {
+    const read = await this.#readRound()
+    await this.#settle()
+    const written = this.#writeRound(read)
+    if (read.more && read.reads.length > 0) {
+      written.catch(() => {}) // awaited by the next round (#settle)
+      this.#inFlight = { read, written }
+      return true
+    }
+    await written
+    await this.#commitRound(read)
+    return read.more
+  }
+
+  /** Rescans, and reads up to max_lines_per_file lines of every file, handing them to the parsers. */
+  async #readRound(): Promise<ReadRound> {
     // A file opened at its end (`read_from: end`) has a position before any line is read: keep it.
     const opened = await this.#scan()
-    const reads: {
-      file: TrackedFile
-      end: number
-      lines: number
-      firstLine: number
-      receivedAt: number
-      parts: Promise<ParsedChunk>[]
-    }[] = []
+    const reads: FileRead[] = []
+    const drained: TrackedFile[] = []
     let more = false
-    for (const file of this.#files.values()) {
+    for (const file of [...this.#files.values()]) {
       if (await file.truncated()) {
+        // Lines read before the truncation are stored and committed first, as a round at a time would.
+        await this.#settle()
+        if (this.#files.get(file.identity) !== file) continue // forgotten by that commit
+        file.reset()
         this.#ctx.log.info({ file: file.path }, 'file shrank (copy-truncate?): reading it from the start')
       }
+      const firstLine = file.nextLineNumber
       const r = await file.read(this.#cfg.max_lines_per_file, this.#cfg.max_line_bytes, (n) =>
         this.#parsingFor(n).allocate(n),
       )
       if (r.more) more = true
-      if (r.lines === 0) continue
+      if (r.lines === 0) {
+        // Gone from its group and read to the end: forgotten once this round is committed.
+        if (file.gone && !file.reading) drained.push(file)
+        continue
+      }
       const receivedAt = this.#ctx.clock.now()
       const parsing = this.#parsingFor(r.bytes.length)
       const format = parsing === this.#pool ? this.#poolFormat : this.#inlineFormat
@@ -208,46 +271,56 @@ export class FileTail implements Source {
           receivedAt,
           maxLineBytes: this.#cfg.max_line_bytes,
         })
-        p.catch(() => {}) // awaited below, in order
+        p.catch(() => {}) // awaited in #writeRound, in order
         parts.push(p)
         from = to
       }
-      reads.push({ file, end: r.end, lines: r.lines, firstLine: file.nextLineNumber, receivedAt, parts })
+      reads.push({ file, path: file.path, end: r.end, lines: r.lines, firstLine, receivedAt, parts })
     }
-    if (reads.length > 0) {
-      const batch = new ParsedBatch()
-      // Skips counted per reason for the round: one counter update each, not one per line.
-      const skipped = new Map<string, number>()
-      let lineCount = 0
-      for (const r of reads) {
-        let lineNumber = r.firstLine
-        for (const p of r.parts) {
-          const chunk = await p
-          batch.add(chunk, chunkDeadLetters(chunk, this.#ctx.id, r.file.path, lineNumber, r.receivedAt))
-          lineNumber += chunk.lines
-          for (const [reason, n] of Object.entries(chunk.skipped))
-            skipped.set(reason, (skipped.get(reason) ?? 0) + n)
-        }
-        if (lineNumber - r.firstLine !== r.lines)
-          throw new Error(`${r.file.path}: parsed ${lineNumber - r.firstLine} lines of ${r.lines} read`)
-        lineCount += r.lines
+    return { reads, drained, more, opened }
+  }
+
+  /** Waits for a round's parsing and appends its events and dead letters durably. */
+  async #writeRound({ reads }: ReadRound): Promise<void> {
+    if (reads.length === 0) return
+    const batch = new ParsedBatch()
+    // Skips counted per reason for the round: one counter update each, not one per line.
+    const skipped = new Map<string, number>()
+    let lineCount = 0
+    for (const r of reads) {
+      let lineNumber = r.firstLine
+      for (const p of r.parts) {
+        const chunk = await p
+        batch.add(chunk, chunkDeadLetters(chunk, this.#ctx.id, r.path, lineNumber, r.receivedAt))
+        lineNumber += chunk.lines
+        for (const [reason, n] of Object.entries(chunk.skipped))
+          skipped.set(reason, (skipped.get(reason) ?? 0) + n)
       }
-      this.#ctx.metrics.received(lineCount)
-      // Durable first: the offsets below move only once the log holds the events.
-      await batch.write(this.#out!)
-      this.#ctx.metrics.sent(batch.events)
-      for (const d of batch.dead) this.#ctx.metrics.discarded(d.reason)
-      for (const [reason, n] of skipped) this.#ctx.metrics.discarded(reason, n)
-      for (const r of reads) r.file.commit(r.end, r.lines)
+      if (lineNumber - r.firstLine !== r.lines)
+        throw new Error(`${r.path}: parsed ${lineNumber - r.firstLine} lines of ${r.lines} read`)
+      lineCount += r.lines
     }
-    // Files gone from their group and read to the end are closed and forgotten.
+    this.#ctx.metrics.received(lineCount)
+    // Durable first: the offsets move only once the log holds the events (#commitRound).
+    await batch.write(this.#out!)
+    this.#ctx.metrics.sent(batch.events)
+    for (const d of batch.dead) this.#ctx.metrics.discarded(d.reason)
+    for (const [reason, n] of skipped) this.#ctx.metrics.discarded(reason, n)
+  }
+
+  /**
+   * After a round's write: moves its files' offsets, forgets the files it found gone and read to the
+   * end, and writes the position file when due.
+   */
+  async #commitRound({ reads, drained, more, opened }: ReadRound): Promise<void> {
+    for (const r of reads) r.file.commit(r.end, r.lines)
     let forgot = false
-    for (const [id, f] of this.#files) {
-      if (f.gone && !reads.some((r) => r.file === f)) {
-        await f.close().catch(() => {})
-        this.#files.delete(id)
-        forgot = true
-      }
+    for (const f of drained) {
+      // A later round may have read lines it gained since: then it is kept until they are committed.
+      if (!f.gone || f.reading || this.#files.get(f.identity) !== f) continue
+      await f.close().catch(() => {})
+      this.#files.delete(f.identity)
+      forgot = true
     }
     if (reads.length > 0) this.#positionsDirty = true
     // Writing the position file costs two fsyncs: while files keep delivering lines it is written
@@ -259,7 +332,6 @@ export class FileTail implements Source {
         (!more || this.#ctx.clock.now() - this.#positionsSavedAt >= this.#cfg.position_interval_ms))
     )
       await this.#savePositions()
-    return more
   }
 
   /**

@@ -1,6 +1,8 @@
 // One file being tailed: an open handle (so a file renamed away or deleted is still read to its end),
-// its identity, and how far it was read. Offsets move only when the caller commits them, after the
-// lines' events are durable.
+// its identity, and how far it was read. Two positions: where the next read starts (moved by each
+// read, so a backlog's next lines can be read and parsed while the last ones are being written) and
+// the committed one, moved only when the caller commits lines whose events are durable; what the
+// position file keeps.
 import { createHash } from 'node:crypto'
 import { type FileHandle, open } from 'node:fs/promises'
 import { completeLines } from '../../parsers/line-chunks.ts'
@@ -41,8 +43,12 @@ export class TrackedFile {
   /** Gone from its group (renamed away, deleted): read to the end, then closed and forgotten. */
   gone = false
   #fh: FileHandle
+  /** Committed: the lines before it are durable. */
   #offset: number
   #line: number
+  /** Where the next read starts: the committed position plus the lines read but not committed. */
+  #readOffset: number
+  #readLine: number
   #head: { hash: string; bytes: number }
   /** The file's first line, for formats whose first line is a header (else null). */
   #header: string | null = null
@@ -57,6 +63,8 @@ export class TrackedFile {
     this.#hasHeader = hasHeader
     this.#offset = pos.offset
     this.#line = pos.line
+    this.#readOffset = pos.offset
+    this.#readLine = pos.line
     this.#head = { hash: pos.head, bytes: pos.head_bytes }
   }
 
@@ -115,35 +123,49 @@ export class TrackedFile {
     return this.#header
   }
 
-  /** The next line's 1-based number. */
+  /** The 1-based number of the next line read. */
   get nextLineNumber(): number {
-    return this.#line + 1
+    return this.#readLine + 1
+  }
+
+  /** Lines were read that are not committed yet. */
+  get reading(): boolean {
+    return this.#readOffset !== this.#offset
   }
 
   /**
-   * True (and the file reset to its start) when it was truncated (copy-truncate): it is shorter than
-   * what was read, or its first bytes changed (truncated and written past the old offset before this
-   * round noticed).
+   * Whether it was truncated (copy-truncate): it is shorter than what was read, or its first bytes
+   * changed (truncated and written past the old offset before this round noticed). Then the caller
+   * waits for the lines read before to be committed, and calls {@link reset}.
    */
   async truncated(): Promise<boolean> {
     const st = await this.#fh.stat()
     this.#size = st.size
-    const shrank = st.size < this.#offset
-    if (
-      !shrank &&
-      (this.#head.bytes === 0 || (await readHead(this.#fh, this.#head.bytes)) === this.#head.hash)
+    const shrank = st.size < this.#readOffset
+    return (
+      shrank || (this.#head.bytes > 0 && (await readHead(this.#fh, this.#head.bytes)) !== this.#head.hash)
     )
-      return false
+  }
+
+  /** Reads the file from its start again (after {@link truncated}; nothing read is uncommitted). */
+  reset(): void {
     this.#offset = 0
     this.#line = 0
+    this.#readOffset = 0
+    this.#readLine = 0
     this.#head = { hash: '', bytes: 0 }
     this.#header = null
-    return true
+  }
+
+  /** Forgets the lines read but not committed: the next read starts at the committed position. */
+  rewind(): void {
+    this.#readOffset = this.#offset
+    this.#readLine = this.#line
   }
 
   /**
-   * Reads up to `maxLines` complete lines from the current offset into a buffer from `allocate`
-   * (shared memory when parse workers will read it).
+   * Reads up to `maxLines` complete lines from where the last read ended into a buffer from
+   * `allocate` (shared memory when parse workers will read it); the next read starts after them.
    */
   async read(
     maxLines: number,
@@ -151,30 +173,25 @@ export class TrackedFile {
     allocate: (bytes: number) => Buffer,
   ): Promise<ReadResult> {
     // An idle file (nothing past the offset at the last stat) costs no read and no buffer.
-    if (this.#size <= this.#offset)
-      return { bytes: EMPTY, start: this.#offset, lines: 0, end: this.#offset, more: false }
+    const at = this.#readOffset
+    if (this.#size <= at) return { bytes: EMPTY, start: at, lines: 0, end: at, more: false }
     // No bigger than what the last stat saw unread (many small files, small buffers), but never
     // smaller than a line may be when more than that is unread, so a too-long line is recognised.
     const cap = Math.max(CHUNK_BYTES, maxLineBytes + 2)
-    const size = Math.min(cap, Math.max(this.#size - this.#offset, 1))
+    const size = Math.min(cap, Math.max(this.#size - at, 1))
     const buf = allocate(size)
-    const { bytesRead } = await this.#fh.read(buf, 0, size, this.#offset)
+    const { bytesRead } = await this.#fh.read(buf, 0, size, at)
     const { lines, consumed } = completeLines(buf.subarray(0, bytesRead), maxLineBytes, maxLines)
-    if (this.#offset === 0 && this.#head.bytes === 0 && consumed > 0) {
+    if (at === 0 && this.#head.bytes === 0 && consumed > 0) {
       const n = Math.min(consumed, HEAD_BYTES)
       this.#head = { hash: hashOf(buf.subarray(0, n)), bytes: n }
     }
-    if (this.#offset === 0 && this.#hasHeader && lines > 0)
-      this.#header = firstLineOf(buf.subarray(0, consumed))
+    if (at === 0 && this.#hasHeader && lines > 0) this.#header = firstLineOf(buf.subarray(0, consumed))
+    this.#readOffset = at + consumed
+    this.#readLine += lines
     // More is ready when a limit stopped the read, not the end of what the stat saw.
-    const more = lines === maxLines || (bytesRead === size && this.#offset + bytesRead < this.#size)
-    return {
-      bytes: buf.subarray(0, consumed),
-      start: this.#offset,
-      lines,
-      end: this.#offset + consumed,
-      more,
-    }
+    const more = lines === maxLines || (bytesRead === size && at + bytesRead < this.#size)
+    return { bytes: buf.subarray(0, consumed), start: at, lines, end: at + consumed, more }
   }
 
   /** Moves the offset past `lineCount` lines ending at `end`, once they are durable. */
