@@ -185,9 +185,10 @@ export async function importFile(file: string, c: ImportFileContext): Promise<vo
     }
     const bar = c.showProgress === false ? null : new ProgressLine()
     const header = parsing.hasHeader(c.format) && size > 0 ? await firstLine(fh) : null
-    // Chunks read and sent to the workers, oldest first: enough to keep every worker busy.
+    // Chunks read and sent to the workers, oldest first: enough to keep every worker busy, also
+    // while this loop waits for the last batch's write (up to a few tens of ms with its fsync).
     const ahead: { parsed: Promise<ParsedChunk>; end: number; receivedAt: number }[] = []
-    const window = Math.max(2, parsing.threads * 2)
+    const window = Math.max(2, parsing.threads * 4)
     let readAt = offset
     let batch = new ParsedBatch()
     // One batch is written while the next one is parsed: the log's fsync overlaps the parsing.
