@@ -105,6 +105,11 @@ export interface SinkWriteContext {
    * sinks that keep per-partition state such as event-time watermarks.
    */
   readonly partitionOf?: (event: ClickEvent) => number
+  /**
+   * An event of this batch with every field decoded, for a sink that declared {@link Sink.fields}
+   * and must keep a few events whole (the processor's late events); the event itself otherwise.
+   */
+  readonly complete?: (event: ClickEvent) => ClickEvent
 }
 
 /** What a sink stores at once: events, and dead letters when it keeps them. */
@@ -118,6 +123,12 @@ export interface SinkBatch {
 export interface Sink {
   /** Whether dead letters are routed to this sink, to be kept where people can read them. */
   readonly keepsDeadLetters: boolean
+  /**
+   * The event fields this sink reads, if it declares them. When the pipeline has no transforms and
+   * every sink declares its fields, records are decoded with only their union (the others null,
+   * see event-codec.ts's fieldMask); `SinkWriteContext.complete` gives an event whole.
+   */
+  readonly fields?: readonly (keyof ClickEvent)[]
   healthcheck(signal: AbortSignal): Promise<void>
   /** Stores a batch; rejects with SinkError (retryable or not). */
   write(batch: SinkBatch, ctx: SinkWriteContext): Promise<void>

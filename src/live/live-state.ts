@@ -64,6 +64,28 @@ export type LiveEvent = Pick<
   | 'props'
 >
 
+/**
+ * Every field the live view reads from the pipeline's events: its sink declares them, so a pipeline
+ * feeding only it and the processor decodes no other field.
+ */
+export const LIVE_FIELDS = [
+  'event_id',
+  'event_type',
+  'event_name',
+  'event_time',
+  'visitor_id',
+  'page_path',
+  'referrer_host',
+  'channel',
+  'country',
+  'props',
+  'is_bot',
+  'is_duplicate',
+] as const satisfies readonly (keyof ClickEvent)[]
+
+/** An event as the live view gets it from the pipeline. */
+export type LiveInput = Pick<ClickEvent, (typeof LIVE_FIELDS)[number]>
+
 /** Metrics an alert rule can watch; see {@link LiveState.metric}. */
 export const LIVE_METRICS = [
   'visitors_now',
@@ -136,7 +158,7 @@ export class LiveState {
   }
 
   /** Adds a batch of events at clock time `now` (epoch ms). */
-  add(events: readonly ClickEvent[], now: number): AddOutcome {
+  add(events: readonly LiveInput[], now: number): AddOutcome {
     const out: AddOutcome = { counted: 0, outsideWindow: 0, duplicate: 0, bot: 0 }
     const nowSec = Math.floor(now / 1000)
     this.#expire(nowSec)
@@ -250,7 +272,7 @@ export class LiveState {
     return slot
   }
 
-  #remember(e: ClickEvent): void {
+  #remember(e: LiveEvent): void {
     this.#recent[this.#recentSeq % RECENT] = e
     this.#recentSeq++
   }

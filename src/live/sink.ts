@@ -10,7 +10,7 @@ import type { LiveSnapshot } from '../analytics/contract.ts'
 import type { BuildContext, Sink, SinkBatch } from '../core/component.ts'
 import type { Database } from '../store/duckdb/database.ts'
 import type { LiveSinkConfig } from './config.ts'
-import type { LiveState } from './live-state.ts'
+import { LIVE_FIELDS, type LiveState } from './live-state.ts'
 import { liveRoutes } from './routes.ts'
 import { SseHub, sseMessage } from './sse.ts'
 import { warmFromStore } from './warm.ts'
@@ -33,6 +33,7 @@ const SKIP_WARMED_MS = 60_000
 export class LiveSink implements Sink {
   /** Dead letters are counted (dead-letter and error-rate alerts), not kept. */
   readonly keepsDeadLetters = true
+  readonly fields = LIVE_FIELDS
   readonly #cfg: LiveSinkConfig
   readonly #ctx: BuildContext
   readonly #state: LiveState

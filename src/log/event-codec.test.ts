@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { type ClickEvent, emptyEvent } from '../core/event.ts'
 import { deadLetterRecord, decodeEnvelope, eventRecord } from './envelope.ts'
-import { decodeEvent, EVENT_FIELD_NAMES, encodeEvent, FORMAT_V1 } from './event-codec.ts'
+import { decodeEvent, EVENT_FIELD_NAMES, encodeEvent, FORMAT_V1, fieldMask } from './event-codec.ts'
 
 /** Every field set to a value of its own, so a swapped index shows up. */
 function fullEvent(): ClickEvent {
@@ -39,6 +39,36 @@ describe('event codec', () => {
     const fromJson = decodeEnvelope(Buffer.from(JSON.stringify({ event: e })))
     assert.ok('event' in fromJson)
     assert.deepEqual(Object.keys(back), Object.keys(fromJson.event))
+  })
+
+  test('a decode with a field mask builds those fields (and the routing ones) and leaves the rest empty', () => {
+    const e = fullEvent()
+    const record = encodeEvent(e)
+    // Every field alone, and a mix with ASCII and non-ASCII blocks.
+    for (const name of EVENT_FIELD_NAMES) {
+      const back = decodeEvent(record, fieldMask([name]))
+      assert.deepEqual(Object.keys(back), Object.keys(decodeEvent(record)), 'the same shape as a whole event')
+      for (const other of EVENT_FIELD_NAMES) {
+        const got = back[other]
+        if (other === name || other === 'source_id' || other === 'event_type')
+          assert.deepEqual(got, e[other], other)
+        else if (typeof e[other] === 'boolean') assert.equal(got, false, other)
+        else if (other === 'event_id') assert.equal(got, '')
+        else if (other === 'event_time' || other === 'received_at') assert.equal(got, 0, other)
+        else assert.equal(got, null, other)
+      }
+    }
+    const utf8 = { ...e, page_title: 'Grüße 👋', referrer: 'https://ex.test/ñ' }
+    const mask = fieldMask(['page_title', 'referrer', 'props', 'visitor_id'])
+    const back = decodeEvent(encodeEvent(utf8), mask)
+    assert.equal(back.page_title, 'Grüße 👋')
+    assert.equal(back.referrer, 'https://ex.test/ñ')
+    assert.deepEqual(back.props, e.props)
+    assert.equal(back.visitor_id, e.visitor_id)
+    assert.equal(back.page_url, null)
+    // A whole decode after a masked one is whole again (the mask is not left behind).
+    assert.deepEqual(decodeEvent(record), e)
+    assert.throws(() => fieldMask(['nope' as keyof ClickEvent]), /not an event field/)
   })
 
   test("each field sets its own bit of the presence bitmap, in the format's field order", () => {

@@ -213,13 +213,14 @@ let asciiBlock = true
 
 function str(i: number): string | null {
   const a = starts[i]!
-  if (a < 0) return null
+  if (a < 0 || wanted[i] === 0) return null
   const from = block + a
   const to = block + ends[i]!
   if (!asciiBlock) return current.utf8Slice(from, to)
   const how = HOW[i]!
   if (how === INTERN && to - from <= INTERN_MAX[i]!) return interned(i, from, to)
-  if (how !== SLICE_OF_BLOCK) return current.latin1Slice(from, to)
+  // A decode of a few fields (a mask) slices each: the block would be mostly fields it skips.
+  if (how !== SLICE_OF_BLOCK || wanted !== ALL_FIELDS) return current.latin1Slice(from, to)
   // One native slice of the whole block per event, then substrings of it: V8 makes a substring
   // of 13+ characters a view of the block (no copy), which keeps the block alive as long as the
   // substring lives, so only fields no component keeps past its batch are read this way.
@@ -271,9 +272,15 @@ for (const name of ['page_view_id', 'page_url', 'page_query', 'page_title', 'cli
   HOW[FIELDS.findIndex(([n]) => n === name)] = SLICE_OF_BLOCK
 let blockText: string | null = null
 
-/** Most strings kept per field; a full cache starts over (values seen again come back quickly). */
-const INTERN_LIMIT = 4096
-const internCaches: Map<number, string>[] = FIELDS.map(() => new Map())
+/**
+ * Strings kept per field: a direct-mapped table indexed by the hash (a value whose slot another
+ * took is sliced again and takes the slot back). An array read is a fraction of a Map lookup, and
+ * a full table needs no clearing.
+ */
+const INTERN_SLOTS = 4096
+const internTables: (string | undefined)[][] = FIELDS.map(() => [])
+for (let i = 0; i < COUNT; i++)
+  if (INTERN_MAX[i]! > 0) internTables[i] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined)
 
 function interned(i: number, from: number, to: number): string {
   const buf = current
@@ -285,8 +292,9 @@ function interned(i: number, from: number, to: number): string {
     for (let k = from; k < from + 16; k++) h = Math.imul(h ^ buf[k]!, 0x01000193)
     for (let k = to - 16; k < to; k++) h = Math.imul(h ^ buf[k]!, 0x01000193)
   }
-  const cache = internCaches[i]!
-  const hit = cache.get(h)
+  const table = internTables[i]!
+  const slot = (h ^ (h >>> 16)) & (INTERN_SLOTS - 1)
+  const hit = table[slot]
   if (hit !== undefined && hit.length === to - from) {
     let same = true
     for (let k = 0; k < hit.length; k++)
@@ -297,21 +305,51 @@ function interned(i: number, from: number, to: number): string {
     if (same) return hit
   }
   const s = buf.latin1Slice(from, to)
-  if (cache.size >= INTERN_LIMIT) cache.clear()
-  cache.set(h, s)
+  table[slot] = s
   return s
 }
 
 function num(i: number): number | null {
-  return starts[i]! < 0 ? null : nums[i]!
+  return starts[i]! < 0 || wanted[i] === 0 ? null : nums[i]!
 }
 
 function bool(i: number): boolean {
-  return starts[i]! >= 0
+  return starts[i]! >= 0 && wanted[i] !== 0
 }
 
-/** Decodes a binary event record (first byte {@link FORMAT_V1}). */
-export function decodeEvent(value: Buffer): ClickEvent {
+/**
+ * Which fields a decode builds (1) and which it leaves null (0), in format order: see
+ * {@link fieldMask}. A consumer that reads a few fields (the stream processor and the live view read
+ * about two thirds, and need the user agent, the address, the URL's parts and the click id of no
+ * event) skips their strings: slices, hashing and the garbage they leave were most of decoding.
+ */
+export type FieldMask = Readonly<Uint8Array>
+
+/** Every field: a full decode. */
+export const ALL_FIELDS: FieldMask = new Uint8Array(COUNT).fill(1)
+
+/**
+ * The mask of `fields`. `source_id` is always in it: the pipeline routes events by their source.
+ * Fields left out come back null (numbers and strings), false (flags), '' (the event id) or 0
+ * (times); the event type is always decoded (it is one interned string).
+ */
+export function fieldMask(fields: Iterable<keyof ClickEvent>): FieldMask {
+  const mask = new Uint8Array(COUNT)
+  for (const f of [...fields, 'source_id', 'event_type'] as const) {
+    const i = EVENT_FIELD_NAMES.indexOf(f)
+    if (i < 0) throw new Error(`fieldMask: ${String(f)} is not an event field`)
+    mask[i] = 1
+  }
+  return mask
+}
+
+let wanted: FieldMask = ALL_FIELDS
+
+/**
+ * Decodes a binary event record (first byte {@link FORMAT_V1}); with a `mask`, only its fields (the
+ * others as {@link fieldMask} says).
+ */
+export function decodeEvent(value: Buffer, mask: FieldMask = ALL_FIELDS): ClickEvent {
   const buf = value as RawBuffer
   const n = buf.length
   if (n < HEADER_START || buf[0] !== FORMAT_V1) throw corrupt('no binary event header')
@@ -362,6 +400,7 @@ export function decodeEvent(value: Buffer): ClickEvent {
   asciiBlock = ascii
   current = buf
   blockText = null
+  wanted = mask
   const propsText = str(40)
   // One object literal in the contract's order: every event has the same shape (monomorphic reads
   // in the transforms and sinks).

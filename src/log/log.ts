@@ -29,6 +29,8 @@ export type PartitionOffsets = Record<number, number>
  */
 export type OffsetResetPolicy = 'earliest' | 'latest' | 'fail'
 
+import type { ReadArena } from './read-arena.ts'
+
 /** A durable, partitioned, append-only log. */
 export interface EventLog {
   /** Names of the topics that exist. */
@@ -40,8 +42,10 @@ export interface EventLog {
   /**
    * Up to `max` records of one partition from `offset` on; empty when there is nothing yet. Rejects
    * with OffsetOutOfRangeError when `offset` is below the start offset or past the end offset.
+   * With an `arena`, a log may read into it: the records' values are then views of the arena, valid
+   * until the caller resets it (see ReadArena).
    */
-  read(topic: string, partition: number, offset: number, max: number): Promise<LogRecord[]>
+  read(topic: string, partition: number, offset: number, max: number, arena?: ReadArena): Promise<LogRecord[]>
   /** The oldest offset still held, per partition (retention moves it forward). */
   startOffsets(topic: string): Promise<PartitionOffsets>
   /** The next offset that will be written, per partition. */

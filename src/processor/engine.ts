@@ -3,6 +3,7 @@
 // returns, with the checkpoint, in one store transaction.
 import type { Clock } from '../core/clock.ts'
 import type { ClickEvent } from '../core/event.ts'
+import type { ProcessorEvent } from './event-fields.ts'
 import { type RollupRow, rollupRow, rollupWindows } from './rollups.ts'
 import type { Session } from './session.ts'
 import { type SessionChanges, Sessionizer } from './sessions.ts'
@@ -21,6 +22,7 @@ export interface EngineOptions {
 
 /** An event that arrived after the allowed lateness, with the watermark it met. */
 export interface LateEvent {
+  /** Whole (every field), as late_events keeps it. */
   readonly event: ClickEvent
   readonly watermark: number
 }
@@ -28,7 +30,7 @@ export interface LateEvent {
 /** The small part of the state, saved whole at every checkpoint (sessions are saved per session). */
 export interface EngineMeta {
   readonly watermarks: WatermarkState
-  readonly rollups: ReturnType<WindowOperator<ClickEvent>['snapshot']>
+  readonly rollups: ReturnType<WindowOperator<ProcessorEvent>['snapshot']>
 }
 
 /** Everything to write at a checkpoint. */
@@ -46,12 +48,17 @@ export interface BatchOutcome {
   readonly duplicates: number
 }
 
+/** An event that came with every field (the overload without `complete` takes only those). */
+function whole(e: ClickEvent): ClickEvent {
+  return e
+}
+
 /** The engine. */
 export class ProcessorEngine {
   readonly #o: EngineOptions
   readonly watermarks: Watermarks
   readonly sessions: Sessionizer
-  readonly rollups: WindowOperator<ClickEvent>
+  readonly rollups: WindowOperator<ProcessorEvent>
   readonly #clock: Clock
   #late: LateEvent[] = []
 
@@ -75,8 +82,20 @@ export class ProcessorEngine {
    * Processes a batch. The watermark is taken once at the start of the batch (as a periodic
    * watermark would be): an event older than watermark - allowed lateness is late and kept aside.
    * Duplicates (flagged by dedupe) are skipped; bots get sessions (flagged) but no rollups.
+   * `complete` gives a late event with every field (events may come decoded with only the
+   * processor's fields).
    */
-  process(events: readonly ClickEvent[], partitionOf: (e: ClickEvent) => number): BatchOutcome {
+  process(events: readonly ClickEvent[], partitionOf: (e: ClickEvent) => number): BatchOutcome
+  process<E extends ProcessorEvent>(
+    events: readonly E[],
+    partitionOf: (e: E) => number,
+    complete: (e: E) => ClickEvent,
+  ): BatchOutcome
+  process<E extends ProcessorEvent>(
+    events: readonly E[],
+    partitionOf: (e: E) => number,
+    complete: (e: E) => ClickEvent = whole as unknown as (e: E) => ClickEvent,
+  ): BatchOutcome {
     const watermark = this.watermarks.current()
     const horizon = watermark - this.#o.allowedLatenessMs
     let late = 0
@@ -90,7 +109,7 @@ export class ProcessorEngine {
       const t = e.event_time
       this.watermarks.observe(partitionOf(e), t, now)
       if (t < horizon) {
-        this.#late.push({ event: e, watermark })
+        this.#late.push({ event: complete(e), watermark })
         late++
         continue
       }

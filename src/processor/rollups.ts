@@ -1,8 +1,9 @@
 // Per-minute rollups per site for fast dashboards: page views, events, a visitors HyperLogLog sketch
 // (mergeable over any range) with its estimate, and events by name. A one-minute tumbling window of
 // the window operator; rows are upserted by (site, minute) whenever a minute changes.
-import type { ClickEvent } from '../core/event.ts'
+
 import type { CountBy, DistinctHll } from './aggregates.ts'
+import type { ProcessorEvent } from './event-fields.ts'
 import { WindowOperator, type WindowResult } from './windows.ts'
 
 /** One `rollups_minute` row. */
@@ -22,8 +23,8 @@ export interface RollupRow {
 const MINUTE_MS = 60_000
 
 /** Builds the per-minute rollup window operator. */
-export function rollupWindows(allowedLatenessMs: number): WindowOperator<ClickEvent> {
-  return new WindowOperator<ClickEvent>({
+export function rollupWindows(allowedLatenessMs: number): WindowOperator<ProcessorEvent> {
+  return new WindowOperator<ProcessorEvent>({
     sizeMs: MINUTE_MS,
     allowedLatenessMs,
     aggregates: [

@@ -3,7 +3,7 @@
 // (event time, event id), counts and engaged time are sums, so a late event or a merge gives the
 // same session as in-order arrival.
 import { hash } from 'node:crypto'
-import type { ClickEvent } from '../core/event.ts'
+import type { ProcessorEvent } from './event-fields.ts'
 
 /** The fields of a session's first event that the session reports (its entry context). */
 export interface EntryContext {
@@ -92,7 +92,7 @@ function before(t1: number, id1: string, t2: number, id2: string): boolean {
   return t1 < t2 || (t1 === t2 && id1 < id2)
 }
 
-function entryOf(e: ClickEvent): EntryContext {
+function entryOf(e: ProcessorEvent): EntryContext {
   return {
     hint_session_id: e.session_id,
     site: e.site,
@@ -114,14 +114,14 @@ function entryOf(e: ClickEvent): EntryContext {
 }
 
 /** The engaged time an event reports (`props.engaged_ms` of engagement events), or null. */
-function engagedMs(e: ClickEvent): number | null {
+function engagedMs(e: ProcessorEvent): number | null {
   if (e.event_type !== 'engagement' || !e.props) return null
   const v = e.props.engaged_ms
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null
 }
 
 /** A new session holding one event. */
-export function newSession(e: ClickEvent, visitorId: string): Session {
+export function newSession(e: ProcessorEvent, visitorId: string): Session {
   const s: Session = {
     sid: e.event_id,
     visitor_id: visitorId,
@@ -152,7 +152,7 @@ export function newSession(e: ClickEvent, visitorId: string): Session {
 }
 
 /** Adds one event to a session. */
-export function addEvent(s: Session, e: ClickEvent): void {
+export function addEvent(s: Session, e: ProcessorEvent): void {
   const t = e.event_time
   const id = e.event_id
   s.events++

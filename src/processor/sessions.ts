@@ -2,7 +2,7 @@
 // from its start; a late event within the gap of two sessions merges them (the merged-away row is
 // deleted from the table). Sessions stay in memory until no event that is not late can reach them
 // (end + gap <= watermark - allowed lateness), then only their final row remains.
-import type { ClickEvent } from '../core/event.ts'
+import type { ProcessorEvent } from './event-fields.ts'
 import { addEvent, mergeInto, newSession, type Session, type SessionRow, sessionRow } from './session.ts'
 import { encodeStateDoc } from './session-state.ts'
 
@@ -63,7 +63,7 @@ export class Sessionizer {
   }
 
   /** Adds an event (not late) of `visitorId`. */
-  add(e: ClickEvent, visitorId: string): void {
+  add(e: ProcessorEvent, visitorId: string): void {
     const { gapMs, maxMs } = this.#o
     const t = e.event_time
     const list = this.#byVisitor.get(visitorId)
@@ -91,7 +91,7 @@ export class Sessionizer {
     this.#addOutOfOrder(list, e, visitorId)
   }
 
-  #addOutOfOrder(list: Session[], e: ClickEvent, visitorId: string): void {
+  #addOutOfOrder(list: Session[], e: ProcessorEvent, visitorId: string): void {
     const { gapMs, maxMs } = this.#o
     const t = e.event_time
     const within = (s: Session) =>

@@ -4,6 +4,7 @@ import type { Transform } from '../core/component.ts'
 import { errorMessage } from '../core/errors.ts'
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
 import { decodeEnvelope } from '../log/envelope.ts'
+import { ALL_FIELDS, type FieldMask } from '../log/event-codec.ts'
 import type { LogRecord } from '../log/log.ts'
 import type { ComponentMetrics } from '../telemetry/metrics.ts'
 
@@ -38,8 +39,10 @@ export function evaluateGraph(
   sinks: readonly SinkNode[],
   sourceIds: ReadonlySet<string>,
   countMetrics: boolean,
-  /** Filled with each decoded event's log partition, when given. */
-  partitions?: Map<ClickEvent, number>,
+  /** Filled with each decoded event's log record, when given. */
+  recordOf?: Map<ClickEvent, LogRecord>,
+  /** The fields to decode (see Sink.fields): all unless every reader declared its own. */
+  mask: FieldMask = ALL_FIELDS,
 ): GraphOutput {
   const outputs = new Map<string, ClickEvent[]>()
   for (const id of sourceIds) outputs.set(id, [])
@@ -48,7 +51,7 @@ export function evaluateGraph(
   for (const r of records) {
     let envelope: ReturnType<typeof decodeEnvelope>
     try {
-      envelope = decodeEnvelope(r.value)
+      envelope = decodeEnvelope(r.value, mask)
     } catch (err) {
       deadLetters.push({
         component_id: 'pipeline',
@@ -63,7 +66,7 @@ export function evaluateGraph(
       deadLetters.push(envelope.dead_letter)
       continue
     }
-    partitions?.set(envelope.event, r.partition)
+    recordOf?.set(envelope.event, r)
     const list = outputs.get(envelope.event.source_id)
     if (list) list.push(envelope.event)
     else unrouted++

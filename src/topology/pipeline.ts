@@ -9,7 +9,9 @@ import type { PipelineConfig } from '../config/schema.ts'
 import type { LogPosition, Sink } from '../core/component.ts'
 import { errorMessage, OffsetOutOfRangeError, SinkError } from '../core/errors.ts'
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
+import { ALL_FIELDS, type FieldMask, fieldMask } from '../log/event-codec.ts'
 import type { EventLog, LogRecord, OffsetResetPolicy, PartitionOffsets } from '../log/log.ts'
+import { ReadArena } from '../log/read-arena.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { ComponentMetrics, Metrics } from '../telemetry/metrics.ts'
 import type { SinkNode, TransformNode } from './graph-eval.ts'
@@ -54,9 +56,12 @@ export class Pipeline {
   #healthy = true
   #lastError: string | null = null
   #unroutedWarned = false
+  /** The fields records are decoded with (see Sink.fields). */
+  readonly #mask: FieldMask
 
   constructor(options: PipelineOptions) {
     this.#o = options
+    this.#mask = decodeMask(options.transforms, options.sinks)
   }
 
   /** True unless the pipeline is retrying a failing sink. */
@@ -136,11 +141,13 @@ export class Pipeline {
     return Object.entries(target).some(([p, o]) => (this.#position[Number(p)] ?? 0) < o)
   }
 
-  async #read(at: PartitionOffsets): Promise<LogRecord[]> {
+  /** Reads a batch into `arena`, which no batch still in use holds (see ReadArena). */
+  async #read(at: PartitionOffsets, arena: ReadArena): Promise<LogRecord[]> {
     const per = Math.max(1, Math.floor(this.#o.settings.batch_max_events / this.#partitions))
     const out: LogRecord[] = []
+    arena.reset()
     for (let p = 0; p < this.#partitions; p++) {
-      const records = await this.#o.log.read(this.#o.topic, p, at[p] ?? 0, per)
+      const records = await this.#o.log.read(this.#o.topic, p, at[p] ?? 0, per, arena)
       for (const r of records) out.push(r)
     }
     return out
@@ -156,17 +163,23 @@ export class Pipeline {
     // drops N+1 unread-as-far-as-anyone-knows (its offsets were never committed).
     let readAt: PartitionOffsets = { ...this.#position }
     let inFlight: Promise<boolean> | null = null
+    // The records of a batch are views of the arena it was read into: the next read goes into the
+    // other one, so the batch being delivered (whose records `complete` may decode again) stays intact.
+    const arenas = [new ReadArena(), new ReadArena()] as const
+    let delivering: ReadArena | null = null
     while (!this.#stopping) {
       // A pause between small batches lets them grow: each batch costs a store transaction and an
       // offset commit, so a trickle of single events would otherwise mean hundreds of each a second.
       const pause = lastBatch + this.#o.settings.min_batch_interval_ms - Date.now()
       if (pause > 0) await this.#sleep(pause)
       let records: LogRecord[]
+      const arena: ReadArena = delivering === arenas[0] ? arenas[1] : arenas[0]
       try {
-        records = await this.#read(readAt)
+        records = await this.#read(readAt, arena)
       } catch (err) {
         if (inFlight && !(await inFlight)) return
         inFlight = null
+        delivering = null
         if (err instanceof OffsetOutOfRangeError) {
           await this.#reset(err)
           readAt = { ...this.#position }
@@ -181,6 +194,7 @@ export class Pipeline {
         if (inFlight) {
           if (!(await inFlight)) return
           inFlight = null
+          delivering = null
           continue
         }
         await log.waitForData(topic, this.#position, this.#o.settings.poll_timeout_ms, this.#forced.signal)
@@ -193,6 +207,7 @@ export class Pipeline {
       const routed = this.#route(records)
       if (inFlight && !(await inFlight)) return // forced stop while retrying: nothing more is committed
       inFlight = this.#deliverAndCommit(routed, next)
+      delivering = arena
     }
     if (inFlight) await inFlight
   }
@@ -245,7 +260,7 @@ export class Pipeline {
   /** Runs a batch through the transforms, once, and splits it by sink. */
   #route(records: readonly LogRecord[]): RoutedBatch {
     const { transforms, sinks, sourceIds, logger } = this.#o
-    const out = routeBatch(records, transforms, sinks, sourceIds, this.#skip)
+    const out = routeBatch(records, transforms, sinks, sourceIds, this.#skip, this.#mask)
     if (out.unrouted > 0 && !this.#unroutedWarned) {
       this.#unroutedWarned = true
       logger.warn(
@@ -272,13 +287,7 @@ export class Pipeline {
         const events = out.events.get(s.id) ?? []
         const deadLetters = s.sink.keepsDeadLetters ? (out.deadLetters.get(s.id) ?? []) : []
         s.metrics.received(events.length)
-        return this.#writeWithRetry(
-          s,
-          events,
-          deadLetters,
-          sinkPosition(position, this.#skip.get(s.id)),
-          out.partitionOf,
-        )
+        return this.#writeWithRetry(s, events, deadLetters, sinkPosition(position, this.#skip.get(s.id)), out)
       }),
     )
     return results.every(Boolean)
@@ -289,12 +298,15 @@ export class Pipeline {
     events: PipelineSinkEvents,
     deadLetters: readonly DeadLetter[],
     position: LogPosition,
-    partitionOf: (event: ClickEvent) => number,
+    { partitionOf, complete }: Pick<RoutedBatch, 'partitionOf' | 'complete'>,
   ): Promise<boolean> {
     let backoff = this.#o.settings.retry_initial_ms
     for (;;) {
       try {
-        await s.sink.write({ events, deadLetters }, { signal: this.#forced.signal, position, partitionOf })
+        await s.sink.write(
+          { events, deadLetters },
+          { signal: this.#forced.signal, position, partitionOf, complete },
+        )
         s.metrics.sent(events.length)
         this.#healthy = true
         this.#lastError = null
@@ -317,7 +329,7 @@ export class Pipeline {
               reason: 'sink_refused',
               message: errorMessage(err),
               received_at: e.received_at,
-              payload: JSON.stringify(e),
+              payload: JSON.stringify(complete(e)),
             })),
           ]
           events = []
@@ -367,4 +379,18 @@ function reasons(items: readonly DeadLetter[]): Record<string, number> {
   const out: Record<string, number> = {}
   for (const d of items) out[d.reason] = (out[d.reason] ?? 0) + 1
   return out
+}
+
+/**
+ * The fields to decode: the union of the sinks' declared fields when there are no transforms (they
+ * read and write fields of their own) and every sink declares them; otherwise every field.
+ */
+function decodeMask(transforms: readonly TransformNode[], sinks: readonly PipelineSink[]): FieldMask {
+  if (transforms.length > 0 || sinks.length === 0) return ALL_FIELDS
+  const fields = new Set<keyof ClickEvent>()
+  for (const s of sinks) {
+    if (s.sink.fields === undefined) return ALL_FIELDS
+    for (const f of s.sink.fields) fields.add(f)
+  }
+  return fieldMask(fields)
 }

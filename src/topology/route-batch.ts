@@ -4,6 +4,8 @@
 // evaluated once. Evaluating a record twice would feed stateful transforms (dedupe) twice and make
 // them flag the second pass as duplicates.
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
+import { decodeEnvelope } from '../log/envelope.ts'
+import { ALL_FIELDS, type FieldMask } from '../log/event-codec.ts'
 import type { LogRecord, PartitionOffsets } from '../log/log.ts'
 import { evaluateGraph, type SinkNode, type TransformNode } from './graph-eval.ts'
 
@@ -17,6 +19,11 @@ export interface RoutedBatch {
   readonly unrouted: number
   /** The log partition of each event (-1 for events a transform created). */
   readonly partitionOf: (event: ClickEvent) => number
+  /**
+   * The event with every field, when the batch was decoded with a mask (the event itself when it
+   * was decoded whole or a transform created it).
+   */
+  readonly complete: (event: ClickEvent) => ClickEvent
 }
 
 /**
@@ -29,6 +36,7 @@ export function routeBatch(
   sinks: readonly SinkNode[],
   sourceIds: ReadonlySet<string>,
   skips: ReadonlyMap<string, PartitionOffsets>,
+  mask: FieldMask = ALL_FIELDS,
 ): RoutedBatch {
   // Group records by the set of sinks that still need them (one group when nothing is skipped).
   const groups = new Map<string, { sinks: string[]; records: LogRecord[] }>()
@@ -49,9 +57,9 @@ export function routeBatch(
   const deadLetters = new Map<string, DeadLetter[]>(sinks.map((s) => [s.id, []]))
   const allDeadLetters: DeadLetter[] = []
   let unrouted = 0
-  const partitions = new Map<ClickEvent, number>()
+  const recordOf = new Map<ClickEvent, LogRecord>()
   for (const g of groups.values()) {
-    const out = evaluateGraph(g.records, transforms, sinks, sourceIds, true, partitions)
+    const out = evaluateGraph(g.records, transforms, sinks, sourceIds, true, recordOf, mask)
     unrouted += out.unrouted
     for (const d of out.deadLetters) allDeadLetters.push(d)
     for (const id of g.sinks) {
@@ -59,5 +67,18 @@ export function routeBatch(
       for (const d of out.deadLetters) deadLetters.get(id)!.push(d)
     }
   }
-  return { events, deadLetters, allDeadLetters, unrouted, partitionOf: (e) => partitions.get(e) ?? -1 }
+  const complete = (e: ClickEvent): ClickEvent => {
+    const r = mask === ALL_FIELDS ? undefined : recordOf.get(e)
+    if (r === undefined) return e
+    const envelope = decodeEnvelope(r.value)
+    return 'event' in envelope ? envelope.event : e
+  }
+  return {
+    events,
+    deadLetters,
+    allDeadLetters,
+    unrouted,
+    partitionOf: (e) => recordOf.get(e)?.partition ?? -1,
+    complete,
+  }
 }

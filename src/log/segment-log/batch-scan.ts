@@ -36,6 +36,8 @@ export interface ScanOptions {
   readonly verifyCrc: boolean
   /** Bytes per read; a bigger batch is read whole anyway. */
   readonly chunkBytes?: number
+  /** Where reads go (a consumer's ReadArena); fresh buffers otherwise. */
+  readonly take?: (size: number) => Buffer
 }
 
 /**
@@ -52,7 +54,7 @@ export async function scanBatches(
   const chunk = options.chunkBytes ?? 1024 * 1024
   let position = from
   while (position < until) {
-    const buf = await readFully(file, Math.min(chunk, until - position), position)
+    const buf = await readFully(file, Math.min(chunk, until - position), position, options.take)
     let at = 0
     let needMore = 0
     while (at < buf.length) {
@@ -72,7 +74,7 @@ export async function scanBatches(
     }
     if (at === 0 && needMore > 0) {
       // One batch bigger than a chunk: read exactly it.
-      const whole = await readFully(file, needMore, position)
+      const whole = await readFully(file, needMore, position, options.take)
       if (whole.length < needMore) return { position, reason: 'torn_tail' }
       const r = readBatchHeader(whole, 0)
       if (r.kind !== 'ok') return { position, reason: r.kind === 'corrupt' ? r.reason : 'torn_tail' }

@@ -103,9 +103,17 @@ export async function writeFully(file: LogFile, data: Buffer, position: number):
   }
 }
 
-/** Reads up to `length` bytes at `position`; the result is shorter only at the end of the file. */
-export async function readFully(file: LogFile, length: number, position: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length)
+/**
+ * Reads up to `length` bytes at `position` (into `take(length)` when given); the result is shorter
+ * only at the end of the file.
+ */
+export async function readFully(
+  file: LogFile,
+  length: number,
+  position: number,
+  take?: (size: number) => Buffer,
+): Promise<Buffer> {
+  const buf = take ? take(length) : Buffer.allocUnsafe(length)
   let done = 0
   while (done < length) {
     const n = await file.read(buf, done, length - done, position + done)

@@ -3,6 +3,7 @@
 // forward, decode. Only durable bytes are read: a segment's `size` moves only after an fsync.
 import { OffsetOutOfRangeError } from '../../core/errors.ts'
 import type { LogRecord } from '../log.ts'
+import type { ReadArena } from '../read-arena.ts'
 import { type ScannedBatch, scanBatches } from './batch-scan.ts'
 import type { Partition } from './partition.ts'
 import { decodeRecords, recordsSection } from './record-batch.ts'
@@ -15,8 +16,16 @@ export interface ReadCursor {
   baseOffset: number
 }
 
-/** Up to `max` records of `p` from `offset`; throws OffsetOutOfRangeError outside [start, end]. */
-export async function readRecords(p: Partition, offset: number, max: number): Promise<LogRecord[]> {
+/**
+ * Up to `max` records of `p` from `offset`; throws OffsetOutOfRangeError outside [start, end]. With
+ * an `arena`, the file bytes are read into it and the records' values are views of it.
+ */
+export async function readRecords(
+  p: Partition,
+  offset: number,
+  max: number,
+  arena?: ReadArena,
+): Promise<LogRecord[]> {
   if (offset < p.startOffset || offset > p.endOffset)
     throw new OffsetOutOfRangeError(p.topic, p.id, offset, p.startOffset, p.endOffset)
   const out: LogRecord[] = []
@@ -32,7 +41,7 @@ export async function readRecords(p: Partition, offset: number, max: number): Pr
       next = after.baseOffset
       continue
     }
-    const added = await seg.reading(() => readSegment(p, seg, next, max - out.length, out))
+    const added = await seg.reading(() => readSegment(p, seg, next, max - out.length, out, arena))
     if (added === 0) break
     next = out[out.length - 1]!.offset + 1
   }
@@ -45,8 +54,9 @@ async function readSegment(
   from: number,
   max: number,
   out: LogRecord[],
+  arena: ReadArena | undefined,
 ): Promise<number> {
-  const batches = await scanFrom(p, seg, from, max)
+  const batches = await scanFrom(p, seg, from, max, arena)
   let added = 0
   let next = from
   for (const b of batches) {
@@ -126,13 +136,23 @@ function chunkFor(seg: Segment | null, max: number): number {
 }
 
 /** The batches of `seg` from the one holding `from` on, until they hold `max` records at `from` or after. */
-async function scanFrom(p: Partition, seg: Segment, from: number, max: number): Promise<ScannedBatch[]> {
+async function scanFrom(
+  p: Partition,
+  seg: Segment,
+  from: number,
+  max: number,
+  arena?: ReadArena,
+): Promise<ScannedBatch[]> {
   let position = seg.offsetIndex.lookup(from)
   const c = p.cursor
   if (c.segment === seg && c.baseOffset <= from && c.position > position) position = c.position
   const batches: ScannedBatch[] = []
   let count = 0
-  const options = { verifyCrc: false, chunkBytes: chunkFor(seg, max) }
+  const options = {
+    verifyCrc: false,
+    chunkBytes: chunkFor(seg, max),
+    take: arena === undefined ? undefined : (size: number) => arena.take(size),
+  }
   await scanBatches(seg.file, position, seg.size, options, (b) => {
     const last = b.header.baseOffset + b.header.lastOffsetDelta
     if (last < from) return true

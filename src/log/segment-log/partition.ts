@@ -5,6 +5,7 @@
 import { join } from 'node:path'
 import type { Logger } from '../../telemetry/logger.ts'
 import type { LogRecord } from '../log.ts'
+import type { ReadArena } from '../read-arena.ts'
 import type { CompressionName } from './compression.ts'
 import { type LogFs, writeFully } from './fs-facade.ts'
 import { type ReadCursor, readBatchBytes, readRecords, timestampToOffset } from './partition-read.ts'
@@ -212,9 +213,12 @@ export class Partition {
     this.#o.logger.debug({ topic: this.topic, partition: this.id, base_offset: base }, 'rolled a new segment')
   }
 
-  /** Up to `max` durable records from `offset` (which must lie in [startOffset, endOffset]). */
-  read(offset: number, max: number): Promise<LogRecord[]> {
-    return readRecords(this, offset, max)
+  /**
+   * Up to `max` durable records from `offset` (which must lie in [startOffset, endOffset]); read
+   * into `arena` when given (see ReadArena).
+   */
+  read(offset: number, max: number, arena?: ReadArena): Promise<LogRecord[]> {
+    return readRecords(this, offset, max, arena)
   }
 
   /** The batches holding up to `max` records from `offset`, as bytes (see `readBatchBytes`). */

@@ -5,6 +5,7 @@ import { TransportError } from '../../core/errors.ts'
 import type { Logger } from '../../telemetry/logger.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
 import type { AppendRecord, EventLog, LogRecord, PartitionOffsets } from '../log.ts'
+import type { ReadArena } from '../read-arena.ts'
 import type { CompressionName } from './compression.ts'
 import { type LogFs, nodeFs } from './fs-facade.ts'
 import { GroupCommit } from './group-commit.ts'
@@ -194,9 +195,15 @@ export class SegmentLog implements EventLog {
     return batch.seal(t.meter, records.length, bytes, started)
   }
 
-  async read(topic: string, partition: number, offset: number, max: number): Promise<LogRecord[]> {
+  async read(
+    topic: string,
+    partition: number,
+    offset: number,
+    max: number,
+    arena?: ReadArena,
+  ): Promise<LogRecord[]> {
     if (max <= 0) return []
-    return (await this.#partition(topic, partition)).read(offset, max)
+    return (await this.#partition(topic, partition)).read(offset, max, arena)
   }
 
   /**

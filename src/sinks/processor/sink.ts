@@ -11,6 +11,7 @@ import { errorMessage, SinkError } from '../../core/errors.ts'
 import type { ClickEvent } from '../../core/event.ts'
 import type { CheckpointStore } from '../../processor/checkpoint-store.ts'
 import { type EngineChanges, ProcessorEngine } from '../../processor/engine.ts'
+import { PROCESSOR_FIELDS, type ProcessorEvent } from '../../processor/event-fields.ts'
 import type { Database } from '../../store/duckdb/database.ts'
 import type { ProcessorSinkConfig } from './config.ts'
 
@@ -73,6 +74,16 @@ function processorMetrics(registry: Registry): ProcessorMetrics {
   }
 }
 
+/** Events of a batch without log partitions (a caller that is not the pipeline). */
+function noPartition(): number {
+  return -1
+}
+
+/** Events that came with every field (a pipeline that decodes whole records). */
+function whole(e: ClickEvent): ClickEvent {
+  return e
+}
+
 function samePosition(a: LogPosition | null, b: LogPosition): boolean {
   if (!a || a.topic !== b.topic) return false
   const ka = Object.keys(a.offsets)
@@ -83,6 +94,7 @@ function samePosition(a: LogPosition | null, b: LogPosition): boolean {
 /** The running processor sink. */
 export class ProcessorSink implements Sink {
   readonly keepsDeadLetters = false
+  readonly fields = PROCESSOR_FIELDS
   readonly #cfg: ProcessorSinkConfig
   readonly #ctx: BuildContext
   readonly #db: Database
@@ -173,7 +185,7 @@ export class ProcessorSink implements Sink {
   async #write(batch: SinkBatch, ctx: SinkWriteContext): Promise<void> {
     // A retried batch was applied already: it is not applied twice.
     if (!samePosition(this.#applied, ctx.position)) {
-      const out = this.#engine.process(batch.events, ctx.partitionOf ?? (() => -1))
+      const out = this.#engine.process(batch.events, ctx.partitionOf ?? noPartition, ctx.complete ?? whole)
       if (out.late > 0) {
         this.#ctx.metrics.discarded('late', out.late)
         this.#metrics.lateEvents.inc({ component_id: this.#ctx.id }, out.late)
@@ -204,7 +216,7 @@ export class ProcessorSink implements Sink {
   }
 
   /** Notes how far behind the stream the batch's newest event is (by when the source received it). */
-  #noteLag(events: readonly ClickEvent[]): void {
+  #noteLag(events: readonly ProcessorEvent[]): void {
     if (events.length === 0) return
     let newest = Number.NEGATIVE_INFINITY
     for (const e of events) if (e.received_at > newest) newest = e.received_at
