@@ -1,24 +1,12 @@
 // The clickflow command line. Each subcommand lives in its own file; this one only wires options.
-// It is the one place (with the config loader it calls) that reads process.env.
+// It is the one place (with the config loader it calls) that reads process.env. A subcommand's
+// module is imported when that subcommand runs: `start` does not carry the lake, import or log
+// tools' code (and what they import) in the collector's memory.
 import { Command } from 'commander'
 import { DEFAULT_CONFIG_YAML } from '../config/default-config.ts'
 import { builtinRegistry } from '../topology/builtin-registry.ts'
 import { EXIT, parsePort, reportError } from './exit.ts'
-import { type GenerateCliOptions, runGenerate } from './generate.ts'
-import { runImportCommand } from './import-command.ts'
-import {
-  runErase,
-  runLakeCompact,
-  runLakeExport,
-  runLakeHistory,
-  runLakeSnapshot,
-  runLakeVacuum,
-} from './lake-command.ts'
-import { runLogInspect } from './log-inspect.ts'
-import { runLogTail } from './log-tail.ts'
-import { runLogTopics } from './log-topics.ts'
-import { runStart } from './start.ts'
-import { runValidate } from './validate.ts'
+import type { GenerateCliOptions } from './generate.ts'
 
 const program = new Command()
   .name('clickflow')
@@ -53,7 +41,7 @@ program
       demo?: boolean
       demoPort?: string
     }) => {
-      process.exitCode = await runStart(
+      process.exitCode = await (await import('./start.ts')).runStart(
         {
           config: o.config,
           overrides: {
@@ -76,8 +64,8 @@ program
   .command('validate')
   .description('Check a config file and list every problem in it.')
   .option('-c, --config <file>', 'config file (default: the built-in topology)')
-  .action((o: { config?: string }) => {
-    process.exitCode = runValidate(o.config, process.env)
+  .action(async (o: { config?: string }) => {
+    process.exitCode = (await import('./validate.ts')).runValidate(o.config, process.env)
   })
 
 const config = program.command('config').description('Show configuration material.')
@@ -131,7 +119,7 @@ program
         parseThreads?: string
       },
     ) => {
-      process.exitCode = await runImportCommand(files, o, process.env)
+      process.exitCode = await (await import('./import-command.ts')).runImportCommand(files, o, process.env)
     },
   )
 
@@ -152,7 +140,7 @@ program
   .option('--source-id <id>', "with --into: source id the events carry (default: the config's first source)")
   .option('--admin-token <token>', 'with --into: token of a running clickflow (or CLICKFLOW_ADMIN_TOKEN)')
   .action(async (o: GenerateCliOptions) => {
-    process.exitCode = await runGenerate(o, process.env)
+    process.exitCode = await (await import('./generate.ts')).runGenerate(o, process.env)
   })
 
 const log = program
@@ -163,7 +151,7 @@ log
   .description('List topics with partitions, records, size, segments and consumer groups.')
   .option('--data-dir <dir>', 'data directory (default ./clickflow-data)')
   .action(async (o: { dataDir?: string }) => {
-    process.exitCode = await runLogTopics(o)
+    process.exitCode = await (await import('./log-topics.ts')).runLogTopics(o)
   })
 log
   .command('tail')
@@ -173,7 +161,7 @@ log
   .option('--partition <n>', 'only this partition')
   .option('--data-dir <dir>', 'data directory (default ./clickflow-data)')
   .action(async (topic: string, o: { dataDir?: string; fromBeginning?: boolean; partition?: string }) => {
-    process.exitCode = await runLogTail(topic, o)
+    process.exitCode = await (await import('./log-tail.ts')).runLogTail(topic, o)
   })
 log
   .command('inspect')
@@ -182,7 +170,7 @@ log
   .argument('<partition>', 'partition number')
   .option('--data-dir <dir>', 'data directory (default ./clickflow-data)')
   .action(async (topic: string, partition: string, o: { dataDir?: string }) => {
-    process.exitCode = await runLogInspect(topic, partition, o)
+    process.exitCode = await (await import('./log-inspect.ts')).runLogInspect(topic, partition, o)
   })
 
 const dataDirOptions = (c: Command): Command =>
@@ -205,7 +193,7 @@ dataDirOptions(
     )
     .option('--day <YYYY-MM-DD>', 'export this UTC day, closed or not'),
 ).action(async (o) => {
-  process.exitCode = await runLakeExport(o, process.env)
+  process.exitCode = await (await import('./lake-command.ts')).runLakeExport(o, process.env)
 })
 dataDirOptions(
   lake
@@ -213,7 +201,7 @@ dataDirOptions(
     .description('Merge each day with several small files into one file (a version with dataChange=false).')
     .option('--min-files <n>', 'compact a day once it has this many small files (default 2)'),
 ).action(async (o) => {
-  process.exitCode = await runLakeCompact(o, process.env)
+  process.exitCode = await (await import('./lake-command.ts')).runLakeCompact(o, process.env)
 })
 dataDirOptions(
   lake
@@ -224,12 +212,12 @@ dataDirOptions(
       'keep files removed less than this long ago (default: lake.vacuum_retention_ms)',
     ),
 ).action(async (o) => {
-  process.exitCode = await runLakeVacuum(o, process.env)
+  process.exitCode = await (await import('./lake-command.ts')).runLakeVacuum(o, process.env)
 })
 dataDirOptions(
   lake.command('history').description('List the versions of the lake table, newest first.'),
 ).action(async (o) => {
-  process.exitCode = await runLakeHistory(o, process.env)
+  process.exitCode = await (await import('./lake-command.ts')).runLakeHistory(o, process.env)
 })
 dataDirOptions(
   lake
@@ -241,7 +229,7 @@ dataDirOptions(
       'the table as of this time (the newest version committed at or before it)',
     ),
 ).action(async (o) => {
-  process.exitCode = await runLakeSnapshot(o, process.env)
+  process.exitCode = await (await import('./lake-command.ts')).runLakeSnapshot(o, process.env)
 })
 
 dataDirOptions(
@@ -254,7 +242,7 @@ dataDirOptions(
     .option('--user <id>', 'the user id to erase (with the visitors it was seen with)')
     .option('--requested-by <who>', 'who asked, for the audit record (default cli:<login name>)'),
 ).action(async (o) => {
-  process.exitCode = await runErase(o, process.env)
+  process.exitCode = await (await import('./lake-command.ts')).runErase(o, process.env)
 })
 
 try {

@@ -3,7 +3,7 @@
 // at once, which is safe because everything acknowledged is already fsync'd in the log.
 import { type ConfigOverrides, loadConfig } from '../config/load.ts'
 import { systemClock } from '../core/clock.ts'
-import { type DemoOptions, demoConfig, type RunningDemo, startDemo } from '../demo/demo.ts'
+import type { DemoOptions, RunningDemo } from '../demo/demo.ts'
 import { createLogger } from '../telemetry/logger.ts'
 import { Metrics } from '../telemetry/metrics.ts'
 import { builtinRegistry } from '../topology/builtin-registry.ts'
@@ -34,16 +34,18 @@ export async function runStart(options: StartOptions, env: NodeJS.ProcessEnv): P
       adminToken: options.overrides.adminToken ?? (env.CLICKFLOW_ADMIN_TOKEN || undefined),
     },
   })
-  const config = options.demo ? demoConfig(loaded) : loaded
+  // The demo's code (shop, traffic generator) is loaded only with --demo.
+  const demoModule = options.demo ? await import('../demo/demo.ts') : null
+  const config = demoModule ? demoModule.demoConfig(loaded) : loaded
   const logger = createLogger({ level: config.global.log_level })
   for (const w of config.warnings) logger.warn({ path: w.path }, `config: ${w.message}`)
   const metrics = new Metrics()
   logger.info({ config: config.origin, data_dir: config.global.data_dir }, 'clickflow starting')
   const running = await startClickflow(config, { logger, metrics, clock: systemClock })
   let demo: RunningDemo | null = null
-  if (options.demo) {
+  if (options.demo && demoModule) {
     try {
-      demo = await startDemo(options.demo, running, config, logger)
+      demo = await demoModule.startDemo(options.demo, running, config, logger)
     } catch (err) {
       await running.stop()
       throw err

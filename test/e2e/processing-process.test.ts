@@ -61,6 +61,19 @@ function parentOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
 }
 
+/** The native addons (`.node` files) mapped into process `pid`, from /proc. */
+function nativeLibraries(pid: number): string[] {
+  const maps = readFileSync(`/proc/${pid}/maps`, 'utf8')
+  return [
+    ...new Set(
+      maps
+        .split('\n')
+        .filter((l) => l.endsWith('.node'))
+        .map((l) => l.slice(l.indexOf('/'))),
+    ),
+  ]
+}
+
 /** Posts `n` events with ids `${prefix}-i`, in batches of 50; every batch must be acknowledged. */
 async function postEvents(cf: Clickflow, prefix: string, n: number): Promise<string[]> {
   const ids: string[] = []
@@ -104,6 +117,27 @@ describe('runtime.processing: process', () => {
     await killAll()
     for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL')
     for (const d of dirs) await d.remove()
+  })
+
+  test("the collector's process loads no processing code: DuckDB's library is mapped in the child alone", async () => {
+    const dir = await tempDir()
+    dirs.push(dir)
+    const cf = await start(dir.path, processConfig(dir.path))
+    const child = childPid(dir.path)
+    assert.ok(child !== null)
+    const sent = await postEvents(cf, 'lean', 100)
+    assert.deepEqual(await storedExactly(cf.adminUrl, sent), sent)
+    // The components are registered by their config schemas and load their code when built: the
+    // collector's process builds only the sources (see builtin-registry.ts).
+    assert.deepEqual(
+      nativeLibraries(cf.pid).filter((l) => l.includes('duckdb')),
+      [],
+    )
+    assert.ok(
+      nativeLibraries(child).some((l) => l.includes('duckdb')),
+      'the processing child stores through DuckDB, so it maps the library',
+    )
+    assert.deepEqual(await cf.stop('SIGTERM'), { code: 0, signal: null }, cf.stderr())
   })
 
   test('a SIGKILLed child is restarted; events acknowledged before and after are stored exactly once', async () => {
