@@ -12,7 +12,7 @@ import { visitorHasher } from './build-format.ts'
 import { type ChunkJob, chunkDeadLetters, chunkRecords, type ParsedChunk } from './chunk-parser.ts'
 import { formatConfig } from './format-config.ts'
 import { completeLines, cutAtLines, splitLines } from './line-chunks.ts'
-import { type ChunkParsing, openChunkParsing, PARSE_SEMI_SPACE_MB, startParsePool } from './parse-pool.ts'
+import { type ChunkParsing, openChunkParsing, startParsePool } from './parse-pool.ts'
 
 const LOG = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'elastic_apache_logs_combined.log')
 const dir = mkdtempSync(join(tmpdir(), 'parse-pool-'))
@@ -148,30 +148,6 @@ describe('parse workers', () => {
         return true
       })
       await assert.rejects(pool.parse(format, job(Buffer.from('another\n'), 7)), /code 7/)
-    } finally {
-      await pool.close()
-    }
-  })
-
-  test("parse workers get the larger young generation (fewer scavenges of a chunk's garbage)", async () => {
-    const pool = startParsePool(
-      {
-        threads: 1,
-        visitorKeyFile: keyFile,
-        entry: new URL('./fixtures/new-space-probe-parse-worker.ts', import.meta.url),
-      },
-      visitorOf,
-    )
-    try {
-      const format = pool.format(formatConfig.parse({ format: 'combined' }), 'src')
-      const answer = await pool.parse(format, job(Buffer.from('a line\n'), 0)).then(
-        () => assert.fail('the probe answers with a failure message'),
-        (err: Error) => err.message,
-      )
-      const newSpace = Number(/new_space (\d+)/.exec(answer)?.[1])
-      // V8 reports both semi-spaces; its default semi-space is 16 MB.
-      assert.equal(newSpace, 2 * PARSE_SEMI_SPACE_MB * 2 ** 20)
-      assert.ok(PARSE_SEMI_SPACE_MB > 16)
     } finally {
       await pool.close()
     }

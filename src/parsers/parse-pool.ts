@@ -52,18 +52,6 @@ export interface ParsePoolOptions {
   readonly entry?: URL
 }
 
-/**
- * Semi-space of a parse worker's heap, in MB (V8's default is 16). A chunk of access log leaves a
- * few MB of short-lived strings and events; with twice the room, scavenges come half as often and
- * each copies about the same few live objects: a third less time in the collector (CPU profile of
- * the parse loop: 7.1% -> 5.4%, 4.7% with 64 MB), for at most ~32 MB more resident memory per
- * worker while it parses (the space grows only as needed).
- */
-export const PARSE_SEMI_SPACE_MB = 32
-
-/** Worker-thread limits giving that semi-space (the young generation is three semi-spaces). */
-export const parseWorkerLimits = { maxYoungGenerationSizeMb: 3 * PARSE_SEMI_SPACE_MB }
-
 /** Worker threads for `requested` on this machine: no more than its cores. */
 export function parseThreads(requested: number): number {
   return Math.max(0, Math.min(requested, availableParallelism()))
@@ -178,10 +166,7 @@ class ParsePool implements ChunkParsing {
     }
     for (let i = 0; i < threads; i++) {
       // boot.mjs registers tsx's loader in the new thread (module hooks are per thread in Node 20).
-      const worker = new Worker(new URL('../topology/worker/boot.mjs', import.meta.url), {
-        workerData: data,
-        resourceLimits: parseWorkerLimits,
-      })
+      const worker = new Worker(new URL('../topology/worker/boot.mjs', import.meta.url), { workerData: data })
       const w: PoolWorker = { worker, pending: new Map(), ready: false }
       worker.on('message', (m: FromParseWorker) => {
         if (m.type === 'ready') {
