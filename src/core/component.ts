@@ -8,7 +8,7 @@ import type { Logger } from '../telemetry/logger.ts'
 import type { ComponentMetrics, Metrics } from '../telemetry/metrics.ts'
 import type { Clock } from './clock.ts'
 import type { ErasureHooks } from './erasure-hooks.ts'
-import type { ClickEvent, DeadLetter } from './event.ts'
+import type { ClickEvent, DeadLetter, EventField } from './event.ts'
 import type { StepResult } from './step-result.ts'
 
 /** The three kinds of component. */
@@ -128,7 +128,7 @@ export interface Sink {
    * every sink declares its fields, records are decoded with only their union (the others null,
    * see event-codec.ts's fieldMask); `SinkWriteContext.complete` gives an event whole.
    */
-  readonly fields?: readonly (keyof ClickEvent)[]
+  readonly fields?: readonly EventField[]
   healthcheck(signal: AbortSignal): Promise<void>
   /** Stores a batch; rejects with SinkError (retryable or not). */
   write(batch: SinkBatch, ctx: SinkWriteContext): Promise<void>

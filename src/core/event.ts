@@ -19,6 +19,19 @@ export type EventType = (typeof EVENT_TYPES)[number]
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
 /**
+ * A field a consumer of events reads (see Sink.fields): a field of {@link ClickEvent}, or
+ * `engaged_ms`, the engaged time in `props` of engagement events and nothing else of `props` (all
+ * the stream processor and the live view read of it), so the props of other events are not parsed.
+ */
+export type EventField = keyof ClickEvent | 'engaged_ms'
+
+/** An event as a consumer that reads the fields `F` sees it. */
+export type EventView<F extends EventField> = Pick<
+  ClickEvent,
+  Exclude<F, 'engaged_ms'> | ('engaged_ms' extends F ? 'props' : never)
+>
+
+/**
  * One event. Times are epoch milliseconds (UTC) in memory; stores turn them into TIMESTAMP columns.
  * Enrichment fields are null until a transform fills them.
  */

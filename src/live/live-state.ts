@@ -3,7 +3,7 @@
 // them relative to the clock. Windows are whole seconds: "the last W seconds" at clock time `now`
 // are the seconds floor(now/1000)-W+1 .. floor(now/1000).
 import type { LiveSnapshot } from '../analytics/contract.ts'
-import type { ClickEvent, DeadLetter } from '../core/event.ts'
+import type { ClickEvent, DeadLetter, EventField, EventView } from '../core/event.ts'
 import {
   countSince,
   forgetMembers,
@@ -78,13 +78,13 @@ export const LIVE_FIELDS = [
   'referrer_host',
   'channel',
   'country',
-  'props',
+  'engaged_ms',
   'is_bot',
   'is_duplicate',
-] as const satisfies readonly (keyof ClickEvent)[]
+] as const satisfies readonly EventField[]
 
 /** An event as the live view gets it from the pipeline. */
-export type LiveInput = Pick<ClickEvent, (typeof LIVE_FIELDS)[number]>
+export type LiveInput = EventView<(typeof LIVE_FIELDS)[number]>
 
 /** Metrics an alert rule can watch; see {@link LiveState.metric}. */
 export const LIVE_METRICS = [

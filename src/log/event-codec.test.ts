@@ -69,6 +69,14 @@ describe('event codec', () => {
     // A whole decode after a masked one is whole again (the mask is not left behind).
     assert.deepEqual(decodeEvent(record), e)
     assert.throws(() => fieldMask(['nope' as keyof ClickEvent]), /not an event field/)
+    // engaged_ms: the props of engagement events only; with props itself asked for, of every event.
+    const engagement = { ...e, event_type: 'engagement' as const, props: { engaged_ms: 4200 } }
+    assert.deepEqual(decodeEvent(encodeEvent(engagement), fieldMask(['engaged_ms'])).props, {
+      engaged_ms: 4200,
+    })
+    assert.equal(decodeEvent(record, fieldMask(['engaged_ms'])).props, null)
+    assert.deepEqual(decodeEvent(record, fieldMask(['engaged_ms', 'props'])).props, e.props)
+    assert.deepEqual(decodeEvent(record, fieldMask(['props', 'engaged_ms'])).props, e.props)
   })
 
   test("each field sets its own bit of the presence bitmap, in the format's field order", () => {

@@ -16,7 +16,7 @@
 // Absent means null (or false): most of an event's fields are empty until the
 // processing worker's transforms fill them. Adding a field means appending it to FIELDS (a reader
 // that meets a bit it does not know refuses the record as written by a newer version).
-import type { ClickEvent, EventType } from '../core/event.ts'
+import type { ClickEvent, EventField, EventType } from '../core/event.ts'
 
 /** The first byte of a binary event record. */
 export const FORMAT_V1 = 0x01
@@ -328,14 +328,23 @@ export type FieldMask = Readonly<Uint8Array>
 /** Every field: a full decode. */
 export const ALL_FIELDS: FieldMask = new Uint8Array(COUNT).fill(1)
 
+/** In a mask: `props` only for engagement events (the `engaged_ms` field, see EventField). */
+const ENGAGEMENT_PROPS = 2
+const PROPS = FIELDS.findIndex(([n]) => n === 'props')
+
 /**
  * The mask of `fields`. `source_id` is always in it: the pipeline routes events by their source.
  * Fields left out come back null (numbers and strings), false (flags), '' (the event id) or 0
- * (times); the event type is always decoded (it is one interned string).
+ * (times); the event type is always decoded (it is one interned string). `engaged_ms` decodes
+ * `props` of engagement events only.
  */
-export function fieldMask(fields: Iterable<keyof ClickEvent>): FieldMask {
+export function fieldMask(fields: Iterable<EventField>): FieldMask {
   const mask = new Uint8Array(COUNT)
   for (const f of [...fields, 'source_id', 'event_type'] as const) {
+    if (f === 'engaged_ms') {
+      if (mask[PROPS] === 0) mask[PROPS] = ENGAGEMENT_PROPS
+      continue
+    }
     const i = EVENT_FIELD_NAMES.indexOf(f)
     if (i < 0) throw new Error(`fieldMask: ${String(f)} is not an event field`)
     mask[i] = 1
@@ -401,12 +410,13 @@ export function decodeEvent(value: Buffer, mask: FieldMask = ALL_FIELDS): ClickE
   current = buf
   blockText = null
   wanted = mask
-  const propsText = str(40)
+  const type = (str(1) ?? 'pageview') as EventType
+  const propsText = mask[PROPS] === ENGAGEMENT_PROPS && type !== 'engagement' ? null : str(40)
   // One object literal in the contract's order: every event has the same shape (monomorphic reads
   // in the transforms and sinks).
   return {
     event_id: str(0) ?? '',
-    event_type: (str(1) ?? 'pageview') as EventType,
+    event_type: type,
     event_name: str(2),
     event_time: num(3) ?? 0,
     received_at: num(4) ?? 0,

@@ -2,7 +2,7 @@
 // that feeds only the processor and the live view decodes these and leaves the rest of each record
 // (user agent, address, URL, title, click ids, ...) undecoded. The engine's functions take a
 // ProcessorEvent, so reading a field not listed here does not compile.
-import type { ClickEvent } from '../core/event.ts'
+import type { EventField, EventView } from '../core/event.ts'
 
 /** Every field the engine, its sessions and rollups, and the processor sink read. */
 export const PROCESSOR_FIELDS = [
@@ -33,8 +33,8 @@ export const PROCESSOR_FIELDS = [
   'utm_campaign',
   'utm_term',
   'utm_content',
-  'props',
-] as const satisfies readonly (keyof ClickEvent)[]
+  'engaged_ms',
+] as const satisfies readonly EventField[]
 
 /** An event as the processor sees it. */
-export type ProcessorEvent = Pick<ClickEvent, (typeof PROCESSOR_FIELDS)[number]>
+export type ProcessorEvent = EventView<(typeof PROCESSOR_FIELDS)[number]>

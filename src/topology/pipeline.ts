@@ -8,7 +8,7 @@
 import type { PipelineConfig } from '../config/schema.ts'
 import type { LogPosition, Sink } from '../core/component.ts'
 import { errorMessage, OffsetOutOfRangeError, SinkError } from '../core/errors.ts'
-import type { ClickEvent, DeadLetter } from '../core/event.ts'
+import type { ClickEvent, DeadLetter, EventField } from '../core/event.ts'
 import { ALL_FIELDS, type FieldMask, fieldMask } from '../log/event-codec.ts'
 import type { EventLog, LogRecord, OffsetResetPolicy, PartitionOffsets } from '../log/log.ts'
 import { ReadArena } from '../log/read-arena.ts'
@@ -387,7 +387,7 @@ function reasons(items: readonly DeadLetter[]): Record<string, number> {
  */
 function decodeMask(transforms: readonly TransformNode[], sinks: readonly PipelineSink[]): FieldMask {
   if (transforms.length > 0 || sinks.length === 0) return ALL_FIELDS
-  const fields = new Set<keyof ClickEvent>()
+  const fields = new Set<EventField>()
   for (const s of sinks) {
     if (s.sink.fields === undefined) return ALL_FIELDS
     for (const f of s.sink.fields) fields.add(f)
