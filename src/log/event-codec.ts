@@ -388,15 +388,20 @@ export function decodeEvent(value: Buffer, mask: FieldMask = ALL_FIELDS): ClickE
     } else if (kind === KIND_BOOL) {
       nums[i] = 1
     } else {
-      let len = 0
-      let shift = 0
-      let b: number
-      do {
-        if (pos >= n) throw corrupt('truncated header')
-        b = buf[pos++]!
-        len += (b & 0x7f) * 2 ** shift
-        shift += 7
-      } while (b & 0x80)
+      // Lengths under 128 (one byte) are nearly all of them: read without the loop.
+      if (pos >= n) throw corrupt('truncated header')
+      let len = buf[pos++]!
+      if (len >= 0x80) {
+        len &= 0x7f
+        let mul = 128
+        let b: number
+        do {
+          if (pos >= n) throw corrupt('truncated header')
+          b = buf[pos++]!
+          len += (b & 0x7f) * mul
+          mul *= 128
+        } while (b & 0x80)
+      }
       starts[i] = blockLen
       blockLen += len
       ends[i] = blockLen
