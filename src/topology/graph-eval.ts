@@ -4,7 +4,7 @@ import type { Transform } from '../core/component.ts'
 import { errorMessage } from '../core/errors.ts'
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
 import { decodeEnvelope } from '../log/envelope.ts'
-import { ALL_FIELDS, type FieldMask } from '../log/event-codec.ts'
+import { ALL_FIELDS, decodeEvent, type FieldMask, FORMAT_V1 } from '../log/event-codec.ts'
 import type { LogRecord } from '../log/log.ts'
 import type { ComponentMetrics } from '../telemetry/metrics.ts'
 
@@ -48,9 +48,24 @@ export function evaluateGraph(
   for (const id of sourceIds) outputs.set(id, [])
   const deadLetters: DeadLetter[] = []
   let unrouted = 0
+  // Consecutive events mostly come from one source: its list is looked up once per run of them.
+  let lastSource = ''
+  let lastList: ClickEvent[] | undefined
   for (const r of records) {
     let envelope: ReturnType<typeof decodeEnvelope>
     try {
+      // A binary event (nearly every record) without the envelope object around it.
+      if (r.value[0] === FORMAT_V1) {
+        const event = decodeEvent(r.value, mask)
+        recordOf?.set(event, r)
+        if (event.source_id !== lastSource || lastList === undefined) {
+          lastSource = event.source_id
+          lastList = outputs.get(lastSource)
+        }
+        if (lastList) lastList.push(event)
+        else unrouted++
+        continue
+      }
       envelope = decodeEnvelope(r.value, mask)
     } catch (err) {
       deadLetters.push({
