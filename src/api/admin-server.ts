@@ -92,7 +92,7 @@ export class AdminServer {
 
   /** Binds the listener. */
   async start(): Promise<void> {
-    const port = await listen(this.#server, this.#o.host, this.#o.port)
+    const port = await listen(this.#server, this.#o.host, this.#o.port, 'the admin API (api.host, api.port)')
     this.#url = listenerUrl(this.#o.host, port)
   }
 

@@ -1,10 +1,35 @@
 // Binding a node:http server and tracking its in-flight requests so shutdown can drain them.
 import type { Server } from 'node:http'
+import { ClickflowError } from '../core/errors.ts'
 
-/** Binds `server` to host:port; resolves with the bound port (useful when port is 0). */
-export function listen(server: Server, host: string, port: number): Promise<number> {
+/** Why a bind failed, as a sentence that says what to change (by errno). */
+const BIND_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'another program (or another clickflow) already listens there; stop it or choose another port',
+  EACCES: 'this user may not bind that port (ports below 1024 need privileges); choose a port above 1023',
+  EADDRNOTAVAIL: 'no network interface of this machine has that address; use one it has, such as 127.0.0.1',
+}
+
+/**
+ * Binds `server` to host:port; resolves with the bound port (useful when port is 0). A bind the
+ * machine refuses rejects with a ClickflowError (`cannot_listen`) naming `what`, the address and
+ * the fix, which the CLI prints as one sentence.
+ */
+export function listen(server: Server, host: string, port: number, what = 'a listener'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err)
+    const onError = (err: NodeJS.ErrnoException) => {
+      const why = err.code ? BIND_ERRORS[err.code] : undefined
+      reject(
+        why
+          ? new ClickflowError(
+              'cannot_listen',
+              `${what} cannot listen on ${listenerUrl(host, port)}: ${why}`,
+              {
+                cause: err,
+              },
+            )
+          : err,
+      )
+    }
     server.once('error', onError)
     server.listen(port, host, () => {
       server.off('error', onError)

@@ -1,12 +1,17 @@
 // End to end: 1,000 events posted to the real CLI are queryable within 2 s, survive a SIGTERM stop
 // (exit 0) and a restart on the same data dir, exactly once and with the event_ids that were sent.
 import assert from 'node:assert/strict'
+import { writeFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import {
   type Clickflow,
   killAll,
   pollUntil,
   post,
+  runCli,
   sql,
   sqlNumber,
   start,
@@ -175,6 +180,41 @@ describe('start, SIGTERM, restart', () => {
       assert.equal((await running.stop('SIGTERM')).code, 0, running.stderr())
     } finally {
       await fresh.remove()
+    }
+  })
+})
+
+describe('start when a port is taken', () => {
+  after(async () => {
+    await killAll()
+  })
+
+  test('exits 1 with a sentence naming the admin API and the address, instead of hanging', async () => {
+    const dir = await tempDir()
+    // Someone else holds a loopback port; clickflow is told to put its admin API there.
+    const blocker = createServer()
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
+    const port = (blocker.address() as AddressInfo).port
+    try {
+      const config = join(dir.path, 'clickflow.yaml')
+      await writeFile(
+        config,
+        `data_dir: ${join(dir.path, 'data')}\napi:\n  host: 127.0.0.1\n  port: ${port}\nsources:\n  collector:\n    type: http_collector\n    host: 127.0.0.1\n    port: 0\nsinks:\n  store:\n    type: duckdb\n    inputs: [collector]\n`,
+      )
+      // runCli kills a command that does not end by itself; a hang shows as a signal, not a code.
+      const r = await runCli(['start', '--config', config])
+      assert.equal(r.signal, null, `clickflow hung after the failed start: ${r.stderr}`)
+      assert.equal(r.code, 1, r.stderr)
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `the admin API \\(api.host, api.port\\) cannot listen on http://127.0.0.1:${port}: another program`,
+        ),
+      )
+      assert.doesNotMatch(r.stderr, /unexpected error/)
+    } finally {
+      blocker.close()
+      await dir.remove()
     }
   })
 })

@@ -58,10 +58,13 @@ export function startProcessingThread(
         })
       } else if (m.type === 'failed') {
         reject(m.issues ? new ConfigError(m.issues) : fromWire(m.error))
+        // The worker cleaned up what it had started; its ports would keep this process alive.
+        void worker.terminate()
       } else if (m.type === 'stopped') stopped?.()
     })
     worker.on('error', (err) => {
       logger.error({ err }, 'the processing worker failed')
+      void worker.terminate()
       reject(
         new ClickflowError('processing_failed', `the processing worker failed: ${err.message}`, {
           cause: err,
