@@ -66,6 +66,12 @@ export class ChunkParser {
   #receivedAt = 0
   readonly #byHeader = new Map<string, FileParser>()
   #plain: FileParser | null = null
+  /**
+   * Where a chunk's records are packed, kept from chunk to chunk (it grows to the largest): a fresh
+   * buffer per chunk was ~1 MB of new external memory each time, and V8 answers external memory
+   * growth with garbage collections, in this thread and in the one the records are handed to.
+   */
+  #work: Buffer = Buffer.allocUnsafeSlow(64 * 1024)
 
   constructor(cfg: FormatConfig, sourceId: string, visitorOf: (ip: string, userAgent: string) => string) {
     this.#format = buildFormat(cfg, { sourceId, visitorOf, now: () => this.#receivedAt })
@@ -82,7 +88,7 @@ export class ChunkParser {
     const parser = this.#parserFor(job.header)
     const buf = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength) as Utf8Buffer
     const max = job.maxLineBytes
-    const out = new RecordPacker(buf.length)
+    const out = new RecordPacker(this.#work)
     const invalid: InvalidLine[] = []
     const skipped: Record<string, number> = {}
     // Line numbers are the caller's (it knows how many lines came before); parsers do not use them.
@@ -112,6 +118,7 @@ export class ChunkParser {
       else if (o.kind === 'skip') skipped[o.reason] = (skipped[o.reason] ?? 0) + 1
       else invalid.push({ reason: o.reason, message: o.message, index, offset, text })
     }
+    this.#work = out.buffer
     return { lines: index, ...out.finish(), invalid, skipped }
   }
 
@@ -175,7 +182,7 @@ export function lineDeadLetter(
   }
 }
 
-/** Collects encoded events into one growing buffer. */
+/** Collects encoded events into a working buffer (grown when full), and hands out a copy of them. */
 class RecordPacker {
   #buf: Buffer
   #pos = 0
@@ -183,9 +190,13 @@ class RecordPacker {
   readonly #keys: (string | null)[] = []
   readonly #times: number[] = []
 
-  constructor(inputBytes: number) {
-    // An encoded page view is about as long as its line; a chunk of skipped lines needs little.
-    this.#buf = Buffer.allocUnsafeSlow(Math.max(4096, inputBytes))
+  constructor(work: Buffer) {
+    this.#buf = work
+  }
+
+  /** The working buffer, grown if it had to be. */
+  get buffer(): Buffer {
+    return this.#buf
   }
 
   add(e: ClickEvent): void {
@@ -204,8 +215,11 @@ class RecordPacker {
   }
 
   finish(): Pick<ParsedChunk, 'values' | 'ends' | 'keys' | 'times'> {
+    // Exactly the bytes written, in a buffer of their own (a worker transfers it away).
+    const values = Buffer.allocUnsafeSlow(this.#pos)
+    this.#buf.copy(values, 0, 0, this.#pos)
     return {
-      values: new Uint8Array(this.#buf.buffer, this.#buf.byteOffset, this.#pos),
+      values,
       ends: Uint32Array.from(this.#ends),
       keys: this.#keys,
       times: Float64Array.from(this.#times),

@@ -465,3 +465,33 @@ describe('file_tail backlog rounds', () => {
     assert.ok(names.indexOf('new-0') === old.length)
   })
 })
+
+describe('file_tail read buffers', () => {
+  test('a backlog of many full reads, parsed on the workers into reused buffers: every line once, in order', async () => {
+    const dir = tempDir()
+    // ~7 MB: each round reads the 4 MiB most a read takes and keeps 40,000 lines (~1 MB) of it, so
+    // the reads are all the same size and their buffers are handed back and read into again.
+    const n = 280_000
+    const name = (i: number) => `line-${String(i).padStart(7, '0')}-abcdefghij`
+    writeFileSync(join(dir, 'big.log'), `${Array.from({ length: n }, (_, i) => name(i)).join('\n')}\n`)
+    const src = await build(dir, tempDir(), '*.log', { parse_threads: 2, max_lines_per_file: 40_000 })
+    const out = new MemoryWriter()
+    const writer: EventWriter = {
+      write: (events) => out.write(events),
+      deadLetter: (items) => out.deadLetter(items),
+      writeRecords: async (records) => {
+        for (const r of records) {
+          const env = decodeEnvelope(r.value)
+          if ('event' in env) await out.write([env.event])
+        }
+      },
+    }
+    await src.start(writer)
+    const names = await expectNames(out, n)
+    await src.stop()
+    assert.deepEqual(
+      names,
+      Array.from({ length: n }, (_, i) => name(i)),
+    )
+  })
+})

@@ -30,10 +30,15 @@ import { identityOf, TrackedFile } from './tracked-file.ts'
  * costs about as much as parsing a few hundred lines.
  */
 const POOL_MIN_BYTES = 256 * 1024
+/** Read buffers kept for reuse: a round per backlogged file, two rounds at a time. */
+const MAX_SPARE_BUFFERS = 4
+const EMPTY = Buffer.alloc(0)
 
 /** One file's lines read in a round, and their parsing. */
 interface FileRead {
   readonly file: TrackedFile
+  /** The buffer read into, handed back for another read once parsed. */
+  readonly buf: Buffer
   /** Its path when read (a rename seen by a later round does not change its dead letters). */
   readonly path: string
   readonly end: number
@@ -76,6 +81,11 @@ export class FileTail implements Source {
   #loop: Promise<void> | null = null
   /** The last round and its write, while the next round is read (a backlog); null when none. */
   #inFlight: { readonly read: ReadRound; readonly written: Promise<void> } | null = null
+  /**
+   * Buffers of big reads whose parsing is done, read into again: a new one per round was megabytes
+   * of zeroed shared memory, and external memory V8 collects garbage for.
+   */
+  readonly #spare: Buffer[] = []
   #stopping = false
   /** The first scan is done: files found from now on appeared while running. */
   #scanned = false
@@ -243,9 +253,11 @@ export class FileTail implements Source {
         this.#ctx.log.info({ file: file.path }, 'file shrank (copy-truncate?): reading it from the start')
       }
       const firstLine = file.nextLineNumber
-      const r = await file.read(this.#cfg.max_lines_per_file, this.#cfg.max_line_bytes, (n) =>
-        this.#parsingFor(n).allocate(n),
-      )
+      let buf: Buffer = EMPTY
+      const r = await file.read(this.#cfg.max_lines_per_file, this.#cfg.max_line_bytes, (n) => {
+        buf = this.#allocate(n)
+        return buf
+      })
       if (r.more) more = true
       if (r.lines === 0) {
         // Gone from its group and read to the end: forgotten once this round is committed.
@@ -275,7 +287,7 @@ export class FileTail implements Source {
         parts.push(p)
         from = to
       }
-      reads.push({ file, path: file.path, end: r.end, lines: r.lines, firstLine, receivedAt, parts })
+      reads.push({ file, buf, path: file.path, end: r.end, lines: r.lines, firstLine, receivedAt, parts })
     }
     return { reads, drained, more, opened }
   }
@@ -298,6 +310,8 @@ export class FileTail implements Source {
       }
       if (lineNumber - r.firstLine !== r.lines)
         throw new Error(`${r.path}: parsed ${lineNumber - r.firstLine} lines of ${r.lines} read`)
+      // Every part of it is parsed: nothing reads its buffer any more.
+      this.#release(r.buf)
       lineCount += r.lines
     }
     this.#ctx.metrics.received(lineCount)
@@ -332,6 +346,22 @@ export class FileTail implements Source {
         (!more || this.#ctx.clock.now() - this.#positionsSavedAt >= this.#cfg.position_interval_ms))
     )
       await this.#savePositions()
+  }
+
+  /** A buffer for a read of `bytes`: a spare one of that size for a big read, else a new one. */
+  #allocate(bytes: number): Buffer {
+    const parsing = this.#parsingFor(bytes)
+    if (parsing === this.#pool) {
+      const i = this.#spare.findIndex((b) => b.length === bytes)
+      if (i >= 0) return this.#spare.splice(i, 1)[0]!
+    }
+    return parsing.allocate(bytes)
+  }
+
+  /** Takes back a big read's buffer once every part of it is parsed (a few are kept). */
+  #release(buf: Buffer): void {
+    if (buf.buffer instanceof SharedArrayBuffer && this.#spare.length < MAX_SPARE_BUFFERS)
+      this.#spare.push(buf)
   }
 
   /**
