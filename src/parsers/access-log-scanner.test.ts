@@ -163,6 +163,15 @@ test('the format applies its rules on offsets exactly as on the reference fields
         line.replace('"GET ', '"HEAD '),
         line.replace('.png ', '.PNG?x=1 '),
         line.replace(' /', ' x'),
+        // Edge cases of the rules decided on offsets: a lower-case method, an IPv6 client, a status
+        // that is not a number, queries and fragments on asset paths, a quote inside the request.
+        line.replace('"GET ', '"get '),
+        line.replace(/^\S+/, '2001:db8::7334'),
+        line.replace(/" \d{3} /, '" - '),
+        line.replace(/\.(png|css|js|jpg|gif|ico|woff) /i, '.$1?v=3#top '),
+        line.replace(/\.(png|css|js|jpg|gif|ico|woff) /i, '.html?f=a.$1 '),
+        line.replace('"GET /', '"GET /a\\"b/'),
+        line.replace('"GET /', '"GET /a"b/'),
       )
       for (const candidate of [line, ...mangled]) {
         const o = parser.parse(candidate, { file: 'f', identity: '1:2', offset: 0, lineNumber: 1 })
