@@ -12,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DEFAULT_CONFIG_YAML } from '../src/config/default-config.ts'
+import { COLLECTOR_NODE_FLAG } from '../src/topology/worker/young-generation.ts'
 import {
   type ClickflowProcess,
   collectorCounters,
@@ -319,7 +320,9 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
       const dir = `${dataDir}-${mode}`
       mkdirSync(dir, { recursive: true })
       const args = mode === 'process' ? processModeArgs(dir) : []
-      sides.push(new ClickflowSide(mode, await startClickflow(dir, prof, args), dir))
+      // The node flags `npm start` gives the collector's process (its young generation).
+      const nodeArgs = [...prof, COLLECTOR_NODE_FLAG]
+      sides.push(new ClickflowSide(mode, await startClickflow(dir, nodeArgs, args), dir))
     }
     const baseUrl = base.ready.url as string
     const segment: Load = { ...load, durationS: load.durationS / ROUNDS }

@@ -23,7 +23,7 @@ import {
 } from './messages.ts'
 import { PROCESSING_NICENESS } from './priority.ts'
 import type { ProcessingThread } from './processing-thread.ts'
-import { processingChildExecArgv } from './young-generation.ts'
+import { limitCollectorHeapGrowth, processingChildExecArgv } from './young-generation.ts'
 
 /** First wait before a crashed child is started again; doubles per crash up to RESTART_MAX_MS. */
 const RESTART_INITIAL_MS = 1_000
@@ -66,6 +66,8 @@ export async function startProcessingProcess(
     registers: [metrics.registry],
   })
   crashes.inc({ cause: 'exit' }, 0)
+  // This process now holds the collector and the log alone: its heap can be kept tight.
+  limitCollectorHeapGrowth()
   const data: ProcessingWorkerData = {
     entry: new URL('./processing-child.ts', import.meta.url).href,
     configText: config.input.text,

@@ -1,11 +1,14 @@
 // The processing role gets the same young generation in both of its homes: a worker thread started
 // with processingWorkerLimits and a child process started with processingChildExecArgv's flags both
-// grow their new space past V8's default, to the same size.
+// grow their new space past V8's default, to the same size. The collector's process gets a smaller
+// one (its launch flag, which its processing child does not inherit) and a capped old generation.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { test } from 'node:test'
 import { Worker } from 'node:worker_threads'
 import {
+  COLLECTOR_NODE_FLAG,
+  COLLECTOR_SEMI_SPACE_MB,
   PROCESSING_SEMI_SPACE_MB,
   processingChildExecArgv,
   processingWorkerLimits,
@@ -49,14 +52,58 @@ test('the worker thread and the child process get the same, larger young generat
 })
 
 test("an operator's own semi-space flag is kept", () => {
-  assert.deepEqual(processingChildExecArgv(['--import', 'tsx', '--max-semi-space-size=8']), [
+  // Any value but the collector launchers' own (COLLECTOR_NODE_FLAG, which is not passed on).
+  assert.deepEqual(processingChildExecArgv(['--import', 'tsx', '--max-semi-space-size=32']), [
     '--import',
     'tsx',
-    '--max-semi-space-size=8',
+    '--max-semi-space-size=32',
   ])
   assert.deepEqual(processingChildExecArgv(['--import', 'tsx']), [
     '--import',
     'tsx',
     `--max-semi-space-size=${PROCESSING_SEMI_SPACE_MB}`,
   ])
+})
+
+test("the collector's launch flag gives it a smaller young generation than V8's default, and its child the processing role's", () => {
+  const collector = inChild([COLLECTOR_NODE_FLAG])
+  const byDefault = inChild([])
+  assert.equal(collector, 2 * COLLECTOR_SEMI_SPACE_MB * 2 ** 20)
+  assert.ok(collector < byDefault, `collector ${collector} vs default ${byDefault}`)
+  assert.deepEqual(processingChildExecArgv(['--import', 'tsx', COLLECTOR_NODE_FLAG]), [
+    '--import',
+    'tsx',
+    `--max-semi-space-size=${PROCESSING_SEMI_SPACE_MB}`,
+  ])
+})
+
+/**
+ * Keeps ~50 MB alive and churns objects that are promoted before they die; prints the largest old
+ * space seen (MB). With `limit`, the process first calls limitCollectorHeapGrowth.
+ */
+const GROWTH_PROBE = `
+const v8 = require('node:v8')
+const live = Array.from({ length: 200000 }, (_, i) => ({ i, s: 'live' + i }))
+const ring = new Array(400000)
+let max = 0
+for (let i = 0; i < 6e6; i++) {
+  ring[i % ring.length] = { a: i, b: 'x' + i }
+  if (i % 10000 === 0) max = Math.max(max, v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_size)
+}
+console.log(live.length > 0 ? max / 2 ** 20 : 0)
+`
+
+function oldSpacePeakMb(limit: boolean): number {
+  const module = new URL('./young-generation.ts', import.meta.url).href
+  const code = limit
+    ? `import(${JSON.stringify(module)}).then((m) => { m.limitCollectorHeapGrowth(); ${GROWTH_PROBE} })`
+    : GROWTH_PROBE
+  return Number(execFileSync(process.execPath, ['--import', 'tsx', '-e', code]).toString())
+}
+
+test("the collector's old generation stays near its live size between full collections", () => {
+  const limited = oldSpacePeakMb(true)
+  const byDefault = oldSpacePeakMb(false)
+  // ~50 MB live: V8's default let promoted garbage grow the space to ~4x that, the limit to ~1.5x.
+  assert.ok(limited < 0.75 * byDefault, `limited ${limited} MB vs default ${byDefault} MB`)
 })
