@@ -108,6 +108,7 @@ export interface SinkWriteContext {
   /**
    * An event of this batch with every field decoded, for a sink that declared {@link Sink.fields}
    * and must keep a few events whole (the processor's late events); the event itself otherwise.
+   * Call it before `write` resolves: the batch's record bytes are reused for a later batch.
    */
   readonly complete?: (event: ClickEvent) => ClickEvent
 }
