@@ -36,3 +36,5 @@ export type ToWorker =
 /** The IPC channels of a processing child: control messages and the log RPC. */
 export const IPC_CONTROL = 'control'
 export const IPC_LOG = 'log'
+/** The child's fd of the log's bulk lane (ipc-port.ts): the parent writes read answers' bytes to it. */
+export const BULK_LANE_FD = 4

@@ -2,8 +2,9 @@
 // (processing-role.ts) over the IPC pipe to the collector's process. The parent starts it, stops it
 // and restarts it (processing-process.ts); this side only has to follow, and to go away by itself
 // when the parent is gone, so the store and the data directory are free for the next start.
+import { Socket } from 'node:net'
 import { ipcPort } from '../../log/remote/ipc-port.ts'
-import { IPC_CONTROL, IPC_LOG, type ProcessingWorkerData, type ToWorker } from './messages.ts'
+import { BULK_LANE_FD, IPC_CONTROL, IPC_LOG, type ProcessingWorkerData, type ToWorker } from './messages.ts'
 import { lowerThreadPriority } from './priority.ts'
 import { type Role, runProcessingRole } from './processing-role.ts'
 
@@ -19,7 +20,12 @@ if (!process.send) {
 // lowering again covers a parent that could not.
 const lowered = lowerThreadPriority()
 const control = ipcPort(process, IPC_CONTROL)
-const logPort = ipcPort(process, IPC_LOG)
+// The log's read answers arrive with their bytes on the bulk lane; unref'd, so only the IPC pipe
+// keeps this process alive.
+const lane = new Socket({ fd: BULK_LANE_FD, readable: true, writable: false })
+lane.unref()
+lane.on('error', () => {})
+const logPort = ipcPort(process, IPC_LOG, { in: lane })
 
 // A Ctrl+C in a terminal signals the whole process group, this child included: the stop belongs to
 // the parent, which drains the pipeline through the `stop` message (and a second Ctrl+C ends the

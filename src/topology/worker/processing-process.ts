@@ -4,6 +4,7 @@
 // logs and counts it and starts it again with backoff while the collector goes on acknowledging:
 // the log is durable, and the new child resumes from the committed offsets.
 import { type ChildProcess, fork } from 'node:child_process'
+import type { Socket } from 'node:net'
 import { setPriority } from 'node:os'
 import { Counter } from 'prom-client'
 import type { ClickflowConfig } from '../../config/load.ts'
@@ -15,6 +16,7 @@ import { serveLog } from '../../log/remote/log-server.ts'
 import type { Logger } from '../../telemetry/logger.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
 import {
+  BULK_LANE_FD,
   type FromWorker,
   IPC_CONTROL,
   IPC_LOG,
@@ -82,7 +84,8 @@ export async function startProcessingProcess(
       // role's young generation; stdout and stderr are this process's, so both sides' JSON lines go
       // where the operator reads them.
       execArgv: processingChildExecArgv(process.execArgv),
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // fd 4: the log's bulk lane (ipc-port.ts), read answers written from the read buffers.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
     })
     const pid = child.pid
     if (pid !== undefined) {
@@ -95,7 +98,10 @@ export async function startProcessingProcess(
       }
     }
     const control = ipcPort(child, IPC_CONTROL)
-    serveLog(log, ipcPort(child, IPC_LOG))
+    const lane = child.stdio[BULK_LANE_FD] as Socket | null
+    // A lane closed under a write (the child died) is noticed through the IPC pipe's exit.
+    lane?.on('error', () => {})
+    serveLog(log, ipcPort(child, IPC_LOG, lane ? { out: lane } : {}))
     const send = (m: ToWorker) => control.postMessage(m)
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }))
