@@ -320,8 +320,9 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
       const dir = `${dataDir}-${mode}`
       mkdirSync(dir, { recursive: true })
       const args = mode === 'process' ? processModeArgs(dir) : []
-      // The node flags `npm start` gives the collector's process (its young generation).
-      const nodeArgs = [...prof, COLLECTOR_NODE_FLAG]
+      // Process mode is the collector's memory budget: its process runs with the collector's young
+      // generation (young-generation.ts), as the README says to start it.
+      const nodeArgs = mode === 'process' ? [...prof, COLLECTOR_NODE_FLAG] : prof
       sides.push(new ClickflowSide(mode, await startClickflow(dir, nodeArgs, args), dir))
     }
     const baseUrl = base.ready.url as string

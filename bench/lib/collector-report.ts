@@ -314,10 +314,11 @@ export function report(outcomes: readonly Outcome[], o: ReportOptions): number {
         'side and are loaded in turn (baseline, clickflow, clickflow, baseline, ...); after each clickflow round ' +
         "the bench waits until clickflow's pipeline has stored everything acknowledged, so no backlog competes " +
         "with the next round. p50 is the request-weighted mean of the rounds', p99 the worst round's. clickflow " +
-        "runs as `npm start` does (`clickflow start` with the collector's node flag `--max-semi-space-size=8`; collector, log, pipeline and DuckDB " +
+        'runs as `clickflow start` (collector, log, pipeline and DuckDB ' +
         'in one process); its 200 means the events are fsync\'d in the log. The rows "processing in a child ' +
         'process" are a second clickflow, loaded in turn with the others, with `runtime.processing: process`: ' +
-        "its collector process's RSS is then the collector's own, and the child's is reported apart.",
+        "its collector process's RSS is then the collector's own, and the child's is reported apart; that process " +
+        "runs with the collector's node flag `--max-semi-space-size=8` (8 MB semi-spaces, see the README).",
       '',
       markdownTable(data),
       '',

@@ -9,23 +9,26 @@
 // alone: 5-10% less CPU per event, for up to ~100 MB more resident memory under a backlog (the
 // space grows only as needed).
 //
-// Collector: a request's objects live for one group commit (a few ms); V8's default grows the young
-// generation to 2 x 16 MB under load, 8 MB semi-spaces keep it at 16 MB. Promoted garbage (requests
-// that waited through a slow fsync) piled up to ~3x the live old generation (~18 MB) before a full
-// collection; growing the limit by 30% keeps it near its live size. Measured under batch load in
-// process mode (a busy machine, so CPU figures are rough): peak RSS of the collector's process
-// 217-232 MB -> 142-151 MB, for 2-3 full collections a second and ~0.3 us more GC per event.
+// Collector: promoted garbage (requests that waited through a slow fsync) piled up to ~3x the live
+// old generation (~18 MB) before a full collection; growing the limit by 30% keeps it near its live
+// size (process mode only, see limitCollectorHeapGrowth). V8's default young generation grows to
+// 2 x 16 MB under load; 8 MB semi-spaces (COLLECTOR_NODE_FLAG) keep it at 16 MB, but a semi-space
+// is fixed when the process starts, so it is the operator's launch flag (the README says when):
+// in interleaved batch runs in process mode, peak RSS of the collector's process 164-169 -> 145-151
+// MB, for 4.2-4.5 instead of 3.6-4.0 us of main-thread CPU per event (twice the scavenges) and
+// 3,270 instead of 3,700-4,300 requests/s. Not for thread mode (the default), where the whole
+// process holds the pipeline too and the collector has no memory budget of its own.
 import { setFlagsFromString } from 'node:v8'
 
 /** Semi-space of the processing role's heap, in MB (V8's default is 16). */
 export const PROCESSING_SEMI_SPACE_MB = 64
 
-/** Semi-space of the collector's process, in MB: its launchers start it with COLLECTOR_NODE_FLAG. */
+/** Semi-space of the collector's process on a memory budget, in MB (see COLLECTOR_NODE_FLAG). */
 export const COLLECTOR_SEMI_SPACE_MB = 8
 
 /**
- * The node flag clickflow's launchers (bin/clickflow.js, `npm start`) run the collector's process
- * with: a semi-space is fixed when V8 sets up the heap, so it cannot be changed from inside.
+ * The node flag that starts the collector's process with its small young generation (process mode
+ * on a memory budget; bench:collect's process-mode side). Not passed on to the processing child.
  */
 export const COLLECTOR_NODE_FLAG = `--max-semi-space-size=${COLLECTOR_SEMI_SPACE_MB}`
 
