@@ -15,7 +15,7 @@ import { frameReader, ipcPort } from './ipc-port.ts'
 function frame(chunks: readonly Buffer[]): Buffer {
   const header = Buffer.alloc(4 * (chunks.length + 1))
   header.writeUInt32LE(chunks.length, 0)
-  chunks.forEach((c, i) => header.writeUInt32LE(c.length, 4 * (i + 1)))
+  for (let i = 0; i < chunks.length; i++) header.writeUInt32LE(chunks[i]!.length, 4 * (i + 1))
   return Buffer.concat([header, ...chunks])
 }
 
