@@ -4,8 +4,38 @@ import type { IncomingMessage } from 'node:http'
 import { createGunzip, createInflate } from 'node:zlib'
 import { RequestError } from '../core/errors.ts'
 
-/** The whole body as bytes; throws RequestError 413 past `limit` bytes, 415 on an unknown encoding. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Bytes of request bodies a server reads at once, shared by its routes: each body reserves its
+ * size (its Content-Length, or the route's limit when the size is not known up front) while it is
+ * read, and a request that does not fit is refused with 503 before its body is read. Without it,
+ * memory grew with the number of clients sending large bodies at once.
+ */
+export class BodyBudget {
+  #used = 0
+  constructor(readonly limit: number) {}
+
+  /** Bytes reserved by bodies being read. */
+  get used(): number {
+    return this.#used
+  }
+
+  /** Reserves `bytes`; false (nothing reserved) when they do not fit. */
+  take(bytes: number): boolean {
+    if (this.#used + bytes > this.limit) return false
+    this.#used += bytes
+    return true
+  }
+
+  give(bytes: number): void {
+    this.#used -= bytes
+  }
+}
+
+/**
+ * The whole body as bytes; throws RequestError 413 past `limit` bytes, 415 on an unknown encoding,
+ * and 503 `overloaded` (Retry-After) when it does not fit in `budget`.
+ */
+export async function readBody(req: IncomingMessage, limit: number, budget?: BodyBudget): Promise<Buffer> {
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit)
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase()
@@ -20,14 +50,30 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
       `content-encoding "${encoding}" is not supported; use gzip, deflate or none`,
     )
   }
+  // An inflated or chunked body may grow up to the limit.
+  const reserved = budget ? (Number.isFinite(declared) && stream === req ? declared : limit) : 0
+  if (budget && !budget.take(reserved)) {
+    if (stream !== req) req.unpipe(stream as unknown as NodeJS.WritableStream)
+    req.resume()
+    throw new RequestError(
+      503,
+      'overloaded',
+      'the collector is reading too many request bodies at once; retry later',
+      { 'retry-after': '1' },
+    )
+  }
   // Plain listeners rather than `for await`: this runs for every collector request.
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     let settled = false
+    const settle = () => {
+      settled = true
+      budget?.give(reserved)
+    }
     const fail = (err: RequestError) => {
       if (settled) return
-      settled = true
+      settle()
       stream.removeAllListeners('data')
       // Drain and discard the rest so the connection stays usable for the error answer.
       if (stream !== req) req.unpipe(stream as unknown as NodeJS.WritableStream)
@@ -42,13 +88,18 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     })
     stream.on('end', () => {
       if (settled) return
-      settled = true
+      settle()
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
     })
     stream.on('error', (err: Error) =>
       fail(new RequestError(400, 'invalid_body', `the request body could not be read: ${err.message}`)),
     )
     req.on('aborted', () => fail(new RequestError(400, 'client_aborted', 'the client hung up mid-body')))
+    // A connection that closes before the whole body arrived (its reservation must not leak). An
+    // inflated body may still be ending after the request itself completed.
+    req.on('close', () => {
+      if (!req.complete) fail(new RequestError(400, 'client_aborted', 'the client hung up mid-body'))
+    })
   })
 }
 

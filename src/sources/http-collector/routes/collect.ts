@@ -1,7 +1,7 @@
 // The `POST /collect` route: clickflow's own batch endpoint, used by the browser tag and servers.
 
 import { RequestError } from '../../../core/errors.ts'
-import { mediaType, parseJson, readBody } from '../../../http/read-body.ts'
+import { type BodyBudget, mediaType, parseJson, readBody } from '../../../http/read-body.ts'
 import { sendJsonText } from '../../../http/respond.ts'
 import type { HttpCollectorConfig } from '../config.ts'
 import type { CollectorRoute } from '../route.ts'
@@ -11,7 +11,7 @@ import { parseCollectBody } from './collect-request.ts'
 const JSON_TYPES = new Set(['application/json', 'text/plain', ''])
 
 /** The /collect route for a collector config. */
-export function collectRoute(cfg: HttpCollectorConfig): CollectorRoute {
+export function collectRoute(cfg: HttpCollectorConfig, budget?: BodyBudget): CollectorRoute {
   return {
     name: 'collect',
     paths: [cfg.collect_path],
@@ -26,7 +26,7 @@ export function collectRoute(cfg: HttpCollectorConfig): CollectorRoute {
           `send JSON (application/json or text/plain), not ${type}`,
         )
       }
-      const body = parseJson(await readBody(req, cfg.max_body_bytes))
+      const body = parseJson(await readBody(req, cfg.max_body_bytes, budget))
       const { events, rejected } = parseCollectBody(body, {
         receivedAt: info.receivedAt,
         sourceId: info.sourceId,

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http'
 import { promisify } from 'node:util'
 import { gunzip } from 'node:zlib'
 import { RequestError } from '../../../../core/errors.ts'
-import { parseJson, readBody } from '../../../../http/read-body.ts'
+import { type BodyBudget, parseJson, readBody } from '../../../../http/read-body.ts'
 
 const gunzipAsync = promisify(gunzip)
 
@@ -14,10 +14,14 @@ function tooLarge(limit: number): RequestError {
 }
 
 /** The parsed JSON body, at most `limit` bytes after inflation; RequestError 400 otherwise. */
-export async function readSegmentJson(req: IncomingMessage, limit: number): Promise<unknown> {
+export async function readSegmentJson(
+  req: IncomingMessage,
+  limit: number,
+  budget?: BodyBudget,
+): Promise<unknown> {
   let body: Buffer
   try {
-    body = await readBody(req, limit)
+    body = await readBody(req, limit, budget)
   } catch (err) {
     if (err instanceof RequestError && err.code === 'body_too_large') throw tooLarge(limit)
     throw err

@@ -1,5 +1,7 @@
 // The Segment HTTP Tracking API routes (`POST /v1/batch`, `/v1/track`, `/v1/page`, ...), so Segment
 // SDKs (and RudderStack's, Jitsu's) can send to clickflow by pointing their host here.
+
+import type { BodyBudget } from '../../../../http/read-body.ts'
 import { sendJson } from '../../../../http/respond.ts'
 import type { HttpCollectorConfig } from '../../config.ts'
 import type { CollectorRoute } from '../../route.ts'
@@ -11,7 +13,7 @@ import { basicAuthUser, WriteKeys } from './write-key.ts'
 export const SEGMENT_CALLS = ['batch', 'identify', 'track', 'page', 'screen', 'group', 'alias'] as const
 
 /** The Segment route for a collector config. */
-export function segmentRoute(cfg: HttpCollectorConfig): CollectorRoute {
+export function segmentRoute(cfg: HttpCollectorConfig, budget?: BodyBudget): CollectorRoute {
   const prefix = cfg.segment_path_prefix
   const calls = new Map<string, string>(SEGMENT_CALLS.map((c) => [`${prefix}/${c}`, c]))
   const keys = new WriteKeys(cfg.segment_write_keys)
@@ -23,7 +25,7 @@ export function segmentRoute(cfg: HttpCollectorConfig): CollectorRoute {
       const call = calls.get(info.url.pathname)!
       const headerKey = basicAuthUser(req.headers.authorization)
       keys.precheck(headerKey)
-      const body = await readSegmentJson(req, call === 'batch' ? MAX_BATCH_BYTES : MAX_MESSAGE_BYTES)
+      const body = await readSegmentJson(req, call === 'batch' ? MAX_BATCH_BYTES : MAX_MESSAGE_BYTES, budget)
       // The Basic auth user wins; analytics-node sends the key both ways.
       const grant = keys.grant(headerKey ?? bodyWriteKey(body))
       const { events, rejected } = parseSegmentBody(body, call, {
