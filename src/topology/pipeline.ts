@@ -8,7 +8,7 @@
 import type { PipelineConfig } from '../config/schema.ts'
 import type { LogPosition, Sink } from '../core/component.ts'
 import { errorMessage, OffsetOutOfRangeError, SinkError } from '../core/errors.ts'
-import type { ClickEvent, DeadLetter, EventField } from '../core/event.ts'
+import type { DeadLetter, EventField } from '../core/event.ts'
 import { ALL_FIELDS, type FieldMask, fieldMask } from '../log/event-codec.ts'
 import type { EventLog, LogRecord, OffsetResetPolicy, PartitionOffsets } from '../log/log.ts'
 import { ReadArena } from '../log/read-arena.ts'
