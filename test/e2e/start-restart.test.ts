@@ -189,7 +189,7 @@ describe('start when a port is taken', () => {
     await killAll()
   })
 
-  test('exits 1 with a sentence naming the admin API and the address, instead of hanging', async () => {
+  test('exits 1 with a sentence naming the listener (admin API, collector) and the address, instead of hanging', async () => {
     const dir = await tempDir()
     // Someone else holds a loopback port; clickflow is told to put its admin API there.
     const blocker = createServer()
@@ -212,6 +212,20 @@ describe('start when a port is taken', () => {
         ),
       )
       assert.doesNotMatch(r.stderr, /unexpected error/)
+      // The same for the collector's port (the admin API's is free this time).
+      await writeFile(
+        config,
+        `data_dir: ${join(dir.path, 'data')}\napi:\n  host: 127.0.0.1\n  port: 0\nsources:\n  web:\n    type: http_collector\n    host: 127.0.0.1\n    port: ${port}\nsinks:\n  store:\n    type: duckdb\n    inputs: [web]\n`,
+      )
+      const c = await runCli(['start', '--config', config])
+      assert.equal(c.signal, null, `clickflow hung after the failed start: ${c.stderr}`)
+      assert.equal(c.code, 1, c.stderr)
+      assert.match(
+        c.stderr,
+        new RegExp(
+          `the collector "web" \\(sources.web.port\\) cannot listen on http://127.0.0.1:${port}: another program`,
+        ),
+      )
     } finally {
       blocker.close()
       await dir.remove()

@@ -97,7 +97,13 @@ export class HttpCollector implements Source {
 
   async start(out: EventWriter): Promise<void> {
     this.#out = out
-    const port = await listen(this.#server, this.#cfg.host, this.#cfg.port)
+    const id = this.#ctx.id
+    const port = await listen(
+      this.#server,
+      this.#cfg.host,
+      this.#cfg.port,
+      `the collector "${id}" (sources.${id}.port)`,
+    )
     this.#url = listenerUrl(this.#cfg.host, port)
   }
 
