@@ -5,9 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { createLogger } from '../telemetry/logger.ts'
 import { ReadArena } from './read-arena.ts'
-import { SegmentLog } from './segment-log/segment-log.ts'
+import { openTestLog } from './segment-log/testing.ts'
 
 const dirs: string[] = []
 after(async () => {
@@ -35,22 +34,7 @@ describe('ReadArena', () => {
   test('a segment log read into an arena gives the records a plain read gives', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'clickflow-arena-'))
     dirs.push(dir)
-    const log = await SegmentLog.open(
-      {
-        dir,
-        partitions: 2,
-        segmentBytes: 64 << 10,
-        segmentMs: 3_600_000,
-        retentionMs: null,
-        retentionBytes: null,
-        compression: 'none',
-        flushIntervalMs: 0,
-        maxBatchBytes: 1 << 20,
-        retentionCheckMs: 0,
-        lagUpdateMs: 0,
-      },
-      createLogger({ level: 'silent' }),
-    )
+    const log = await openTestLog(dir, { segmentBytes: 64 << 10 })
     for (let i = 0; i < 40; i++)
       await log.append(
         'events',

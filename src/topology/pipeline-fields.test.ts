@@ -12,7 +12,7 @@ import { SinkError } from '../core/errors.ts'
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
 import { EVENTS_TOPIC, eventRecord } from '../log/envelope.ts'
 import { EVENT_FIELD_NAMES } from '../log/event-codec.ts'
-import { SegmentLog } from '../log/segment-log/segment-log.ts'
+import { openTestLog } from '../log/segment-log/testing.ts'
 import { createLogger } from '../telemetry/logger.ts'
 import { Metrics } from '../telemetry/metrics.ts'
 import { createValidate } from '../transforms/validate/transform.ts'
@@ -21,18 +21,6 @@ import { Pipeline, type PipelineSink } from './pipeline.ts'
 const logger = createLogger({ level: 'silent' })
 const metrics = new Metrics({ defaultMetrics: false })
 const dirs: string[] = []
-const logOptions = {
-  partitions: 1,
-  segmentBytes: 1 << 20,
-  segmentMs: 3_600_000,
-  retentionMs: null,
-  retentionBytes: null,
-  compression: 'none',
-  flushIntervalMs: 0,
-  maxBatchBytes: 1 << 20,
-  retentionCheckMs: 0,
-  lagUpdateMs: 0,
-} as const
 after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true })
 })
@@ -88,7 +76,7 @@ async function run(
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'clickflow-fields-'))
   dirs.push(dir)
-  const log = await SegmentLog.open({ dir: join(dir, 'log'), ...logOptions }, logger)
+  const log = await openTestLog(join(dir, 'log'), { partitions: 1 })
   // One log batch per event: each read of the pipeline starts at a new place in the file (a read
   // that started where the previous one did would put the same bytes in the same memory).
   for (const e of events) await log.append(EVENTS_TOPIC, [eventRecord(e)])
