@@ -3,7 +3,7 @@
 // visitor's events stay in order in one partition), else the event id. Events written as JSON by
 // versions before the binary format (without their null and false fields) are still read.
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
-import { ALL_FIELDS, decodeEvent, encodeEvent, type FieldMask, FORMAT_V1 } from './event-codec.ts'
+import { decodeEvent, encodeEvent, FORMAT_V1 } from './event-codec.ts'
 import { eventFromRecord } from './event-from-record.ts'
 import type { AppendRecord } from './log.ts'
 
@@ -23,13 +23,9 @@ export function deadLetterRecord(item: DeadLetter): AppendRecord {
   return { key: null, value: Buffer.from(JSON.stringify({ dead_letter: item })), timestamp: item.received_at }
 }
 
-/**
- * Decodes a record's value; throws on bytes that are not an envelope (a corrupt log, not bad input).
- * With a `mask`, a binary event comes back with only those fields (JSON events of older versions
- * always come back whole).
- */
-export function decodeEnvelope(value: Buffer, mask: FieldMask = ALL_FIELDS): Envelope {
-  if (value[0] === FORMAT_V1) return { event: decodeEvent(value, mask) }
+/** Decodes a record's value; throws on bytes that are not an envelope (a corrupt log, not bad input). */
+export function decodeEnvelope(value: Buffer): Envelope {
+  if (value[0] === FORMAT_V1) return { event: decodeEvent(value) }
   // JSON: dead letters, and events written before the binary format (logs of older versions).
   const parsed = JSON.parse(value.toString('utf8')) as Envelope
   if (typeof parsed !== 'object' || parsed === null || !('event' in parsed || 'dead_letter' in parsed)) {

@@ -52,21 +52,19 @@ export function evaluateGraph(
   let lastSource = ''
   let lastList: ClickEvent[] | undefined
   for (const r of records) {
-    let envelope: ReturnType<typeof decodeEnvelope>
+    let event: ClickEvent
     try {
-      // A binary event (nearly every record) without the envelope object around it.
-      if (r.value[0] === FORMAT_V1) {
-        const event = decodeEvent(r.value, mask)
-        recordOf?.set(event, r)
-        if (event.source_id !== lastSource || lastList === undefined) {
-          lastSource = event.source_id
-          lastList = outputs.get(lastSource)
+      // A binary event (nearly every record) is decoded without the envelope object around it;
+      // JSON records are dead letters and events of older versions (always decoded whole).
+      if (r.value[0] === FORMAT_V1) event = decodeEvent(r.value, mask)
+      else {
+        const envelope = decodeEnvelope(r.value)
+        if ('dead_letter' in envelope) {
+          deadLetters.push(envelope.dead_letter)
+          continue
         }
-        if (lastList) lastList.push(event)
-        else unrouted++
-        continue
+        event = envelope.event
       }
-      envelope = decodeEnvelope(r.value, mask)
     } catch (err) {
       deadLetters.push({
         component_id: 'pipeline',
@@ -77,13 +75,12 @@ export function evaluateGraph(
       })
       continue
     }
-    if ('dead_letter' in envelope) {
-      deadLetters.push(envelope.dead_letter)
-      continue
+    recordOf?.set(event, r)
+    if (event.source_id !== lastSource || lastList === undefined) {
+      lastSource = event.source_id
+      lastList = outputs.get(lastSource)
     }
-    recordOf?.set(envelope.event, r)
-    const list = outputs.get(envelope.event.source_id)
-    if (list) list.push(envelope.event)
+    if (lastList) lastList.push(event)
     else unrouted++
   }
   const gather = (inputs: readonly string[]): ClickEvent[] => {
