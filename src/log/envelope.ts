@@ -15,7 +15,17 @@ export const EVENTS_TOPIC = 'events'
 
 /** Encodes an event as a log record (the binary format of event-codec.ts). */
 export function eventRecord(event: ClickEvent): AppendRecord {
-  return { key: event.visitor_id ?? event.event_id, value: encodeEvent(event), timestamp: event.received_at }
+  return { key: eventRecordKey(event), value: encodeEvent(event), timestamp: eventRecordTime(event) }
+}
+
+/** An event record's key: the visitor (one visitor's events stay in one partition, in order). */
+export function eventRecordKey(event: ClickEvent): string {
+  return event.visitor_id ?? event.event_id
+}
+
+/** An event record's timestamp: when it was received. */
+export function eventRecordTime(event: ClickEvent): number {
+  return event.received_at
 }
 
 /** Encodes a dead letter as a log record. */

@@ -5,7 +5,15 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { type ClickEvent, emptyEvent } from '../core/event.ts'
 import { deadLetterRecord, decodeEnvelope, eventRecord } from './envelope.ts'
-import { decodeEvent, EVENT_FIELD_NAMES, encodeEvent, FORMAT_V1, fieldMask } from './event-codec.ts'
+import {
+  decodeEvent,
+  EVENT_FIELD_NAMES,
+  encodeEvent,
+  FORMAT_V1,
+  fieldMask,
+  measureEvent,
+  writeMeasured,
+} from './event-codec.ts'
 
 /** Every field set to a value of its own, so a swapped index shows up. */
 function fullEvent(): ClickEvent {
@@ -31,6 +39,24 @@ function fullEvent(): ClickEvent {
 }
 
 describe('event codec', () => {
+  test('measure + write in place gives the bytes of encodeEvent, with or without a props JSON hint', () => {
+    const ascii = fullEvent()
+    const utf8 = { ...fullEvent(), page_title: 'Größe – 価格', props: { q: 'ü' } }
+    for (const e of [ascii, utf8]) {
+      const want = encodeEvent(e)
+      const out = Buffer.alloc(want.length + 20, 0xee)
+      for (const hint of [null, JSON.stringify(e.props)]) {
+        out.fill(0xee)
+        assert.equal(measureEvent(e, hint), want.length)
+        writeMeasured(out, 7)
+        assert.deepEqual(out.subarray(7, 7 + want.length), want)
+        assert.equal(out[6], 0xee, 'nothing written before')
+        assert.equal(out[7 + want.length], 0xee, 'nothing written after')
+        assert.deepEqual(decodeEvent(out.subarray(7, 7 + want.length)), e)
+      }
+    }
+  })
+
   test('a round trip gives every field back, in the contract order', () => {
     const e = fullEvent()
     const back = decodeEvent(encodeEvent(e))

@@ -125,8 +125,11 @@ function putBool(i: number, v: boolean): void {
   if (v === true) scratch[2 + (i >> 3)]! |= 1 << (i & 7)
 }
 
-/** The header into `scratch` and the block's text; lengths in UTF-16 units, or UTF-8 bytes. */
-function encodeHeader(e: ClickEvent, utf8: boolean): { end: number; text: string } {
+/**
+ * The header into `scratch` (ending at hPos) and the block's text (hText); lengths in UTF-16 units,
+ * or UTF-8 bytes.
+ */
+function encodeHeader(e: ClickEvent, utf8: boolean, propsJson: string | null): void {
   for (let i = 0; i < HEADER_START; i++) scratch[i] = 0
   scratch[0] = FORMAT_V1
   hPos = HEADER_START
@@ -173,24 +176,58 @@ function encodeHeader(e: ClickEvent, utf8: boolean): { end: number; text: string
   putStr(37, e.utm_content)
   putStr(38, e.click_id_type)
   putStr(39, e.click_id)
-  if (e.props !== null && e.props !== undefined) putStr(40, JSON.stringify(e.props))
+  if (e.props !== null && e.props !== undefined) putStr(40, propsJson ?? JSON.stringify(e.props))
+}
+
+// The event measured by the last measureEvent, waiting for writeMeasured: header end, the string
+// block, and whether that block is ASCII.
+let mEnd = 0
+let mText = ''
+let mAscii = true
+
+/**
+ * Encodes `event` up to the point where its size is known, and returns that size in bytes;
+ * writeMeasured then writes it wherever the caller has room. Two steps rather than a Buffer per
+ * event: the parse workers pack thousands of records into one buffer, and a Buffer per record plus
+ * its copy there cost ~0.2 us of a kept log line's ~4 us. Nothing else may be encoded in between.
+ * `propsJson`, when given, must be exactly JSON.stringify(event.props): a parser that writes the
+ * same few props on every event builds that text from a template for ~30 ns instead of ~230.
+ */
+export function measureEvent(event: ClickEvent, propsJson: string | null = null): number {
+  encodeHeader(event, false, propsJson)
   const text = hText
   hText = ''
-  return { end: hPos, text }
+  const bytes = Buffer.byteLength(text, 'utf8')
+  // Almost every event is ASCII (ids, URLs as sent, user agents): then a string's length is its
+  // byte count. Otherwise the header is written again with byte counts.
+  mAscii = bytes === text.length
+  if (mAscii) {
+    scratch[1] = ASCII
+    mEnd = hPos
+  } else {
+    encodeHeader(event, true, propsJson)
+    mEnd = hPos
+    hText = ''
+  }
+  mText = text
+  return mEnd + bytes
+}
+
+/** Writes the event measureEvent measured into `out` at `at` (its size must fit). */
+export function writeMeasured(out: Buffer, at: number): void {
+  const end = mEnd
+  // A header is ~40-80 bytes: a loop beats Buffer#copy's argument checks and native call.
+  for (let i = 0; i < end; i++) out[at + i] = scratch[i]!
+  const raw = out as RawBuffer
+  if (mAscii) raw.latin1Write(mText, at + end)
+  else raw.utf8Write(mText, at + end)
+  mText = ''
 }
 
 /** Encodes `event` in the binary format. */
 export function encodeEvent(event: ClickEvent): Buffer {
-  let { end, text } = encodeHeader(event, false)
-  const bytes = Buffer.byteLength(text, 'utf8')
-  // Almost every event is ASCII (ids, URLs as sent, user agents): then a string's length is its
-  // byte count. Otherwise the header is written again with byte counts.
-  if (bytes === text.length) scratch[1] = ASCII
-  else end = encodeHeader(event, true).end
-  const out = Buffer.allocUnsafe(end + bytes) as RawBuffer
-  scratch.copy(out, 0, 0, end)
-  if (bytes === text.length) out.latin1Write(text, end)
-  else out.utf8Write(text, end)
+  const out = Buffer.allocUnsafe(measureEvent(event))
+  writeMeasured(out, 0)
   return out
 }
 

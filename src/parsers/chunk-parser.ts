@@ -4,7 +4,8 @@
 // file_tail source and `clickflow import` run this in parse workers (parse-pool.ts) or, with
 // parse_threads 0, on their own thread: one code path, so both give byte-identical records.
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
-import { decodeEnvelope, eventRecord } from '../log/envelope.ts'
+import { decodeEnvelope, eventRecordKey, eventRecordTime } from '../log/envelope.ts'
+import { measureEvent, writeMeasured } from '../log/event-codec.ts'
 import type { AppendRecord } from '../log/log.ts'
 import { buildFormat } from './build-format.ts'
 import type { FormatConfig } from './format-config.ts'
@@ -114,8 +115,10 @@ export class ChunkParser {
       if (text.length === 0) continue
       ref.offset = offset
       const o = parser.parse(text, ref)
-      if (o.kind === 'events') for (const e of o.events) out.add(e)
-      else if (o.kind === 'skip') skipped[o.reason] = (skipped[o.reason] ?? 0) + 1
+      if (o.kind === 'events') {
+        const events = o.events
+        for (let i = 0; i < events.length; i++) out.add(events[i]!, i === 0 ? (o.propsJson ?? null) : null)
+      } else if (o.kind === 'skip') skipped[o.reason] = (skipped[o.reason] ?? 0) + 1
       else invalid.push({ reason: o.reason, message: o.message, index, offset, text })
     }
     this.#work = out.buffer
@@ -199,19 +202,22 @@ class RecordPacker {
     return this.#buf
   }
 
-  add(e: ClickEvent): void {
-    const r = eventRecord(e)
-    const v = r.value
-    if (this.#pos + v.length > this.#buf.length) {
-      const next = Buffer.allocUnsafeSlow(Math.max(this.#buf.length * 2, this.#pos + v.length))
+  /**
+   * Encodes `e` as its events-topic record (eventRecord's key, value and timestamp), in place;
+   * `propsJson` is its props as JSON when the format wrote them (see LineOutcome).
+   */
+  add(e: ClickEvent, propsJson: string | null): void {
+    const size = measureEvent(e, propsJson)
+    if (this.#pos + size > this.#buf.length) {
+      const next = Buffer.allocUnsafeSlow(Math.max(this.#buf.length * 2, this.#pos + size))
       this.#buf.copy(next, 0, 0, this.#pos)
       this.#buf = next
     }
-    v.copy(this.#buf, this.#pos)
-    this.#pos += v.length
+    writeMeasured(this.#buf, this.#pos)
+    this.#pos += size
     this.#ends.push(this.#pos)
-    this.#keys.push(r.key)
-    this.#times.push(r.timestamp)
+    this.#keys.push(eventRecordKey(e))
+    this.#times.push(eventRecordTime(e))
   }
 
   finish(): Pick<ParsedChunk, 'values' | 'ends' | 'keys' | 'times'> {

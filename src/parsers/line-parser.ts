@@ -13,7 +13,15 @@ export interface LineRef {
 
 /** The outcome of one line: events, a line that is valid but not wanted, or one that does not parse. */
 export type LineOutcome =
-  | { readonly kind: 'events'; readonly events: ClickEvent[] }
+  | {
+      readonly kind: 'events'
+      readonly events: ClickEvent[]
+      /**
+       * The props of `events[0]` already written as JSON (exactly JSON.stringify(props)), when the
+       * format can write them more cheaply than JSON.stringify: the encoder then uses this text.
+       */
+      readonly propsJson?: string
+    }
   | { readonly kind: 'skip'; readonly reason: string }
   | { readonly kind: 'invalid'; readonly reason: string; readonly message: string }
 

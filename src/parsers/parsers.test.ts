@@ -202,3 +202,30 @@ test('splitLines keeps a partial last line for later and cuts lines over the lim
     [true, false],
   )
 })
+
+test('access logs: the props JSON a format writes from its template is exactly JSON.stringify(props)', () => {
+  const l = (req: string, status: number, bytes: string) =>
+    `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "${req}" ${status} ${bytes} "-" "curl/7"`
+  const lines = [
+    l('GET /a HTTP/1.1', 200, '1234'),
+    l('GET /b HTTP/1.1', 204, '-'),
+    l('POST /c HTTP/1.1', 201, '0'),
+    l('GET /d HTTP/1.1', 200, '9'.repeat(20)),
+    l('PUT /e HTTP/1.1', 200, '5'),
+    // escapes in the line take the other path of the parser
+    `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /f\\"g HTTP/1.1" 200 77 "-" "curl/\\"7"`,
+  ]
+  for (const format of ['combined', 'common'] as const) {
+    const cfg = { format }
+    const out = parse(cfg, format === 'combined' ? lines : lines.map((x) => x.replace(/ "-" "[^"]*"$/, '')))
+    let written = 0
+    for (const o of out) {
+      if (o.kind !== 'events') continue
+      if (o.propsJson !== undefined) {
+        written++
+        assert.equal(o.propsJson, JSON.stringify(o.events[0]!.props))
+      }
+    }
+    assert.equal(written, 5, `${format}: every kept line has its props written by the template`)
+  }
+})
