@@ -3,6 +3,7 @@
 // them over without a copy, the dead letters (with file and line number) and the skip counts. The
 // file_tail source and `clickflow import` run this in parse workers (parse-pool.ts) or, with
 // parse_threads 0, on their own thread: one code path, so both give byte-identical records.
+import { isAscii } from 'node:buffer'
 import type { ClickEvent, DeadLetter } from '../core/event.ts'
 import { decodeEnvelope, eventRecordKey, eventRecordTime } from '../log/envelope.ts'
 import { measureEvent, writeMeasured } from '../log/event-codec.ts'
@@ -47,6 +48,7 @@ export interface ParsedChunk {
 /** Buffer's own UTF-8 slice, without toString's encoding lookup (as event-codec.ts uses it). */
 interface Utf8Buffer extends Buffer {
   utf8Slice(start: number, end: number): string
+  latin1Slice(start: number, end: number): string
 }
 
 /** A line that does not parse. */
@@ -94,6 +96,9 @@ export class ChunkParser {
     const skipped: Record<string, number> = {}
     // Line numbers are the caller's (it knows how many lines came before); parsers do not use them.
     const ref = { file: job.file, identity: job.identity, offset: 0, lineNumber: 0 }
+    // An ASCII chunk (the usual log; one SIMD pass to tell) has its lines made by a plain copy
+    // instead of a UTF-8 decode.
+    const ascii = isAscii(buf)
     // splitLines' cut, inline: no Line object nor array per line (they were a tenth of the garbage).
     let index = 0
     for (let pos = 0; pos < buf.length; index++) {
@@ -108,7 +113,8 @@ export class ChunkParser {
         pos = nl < 0 ? buf.length : nl + 1
         continue
       }
-      const text = buf.utf8Slice(pos, nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl)
+      const end = nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl
+      const text = ascii ? buf.latin1Slice(pos, end) : buf.utf8Slice(pos, end)
       pos = nl + 1
       // The header was handed to the parser (job.header); it is not an input.
       if (this.#hasHeader && offset === 0) continue

@@ -179,6 +179,37 @@ describe('parse workers', () => {
     assert.equal(tooLong.length, 3)
   })
 
+  test('UTF-8 text survives in a chunk with non-ASCII bytes, and an ASCII chunk reads the same', async () => {
+    const cfg = formatConfig.parse({ format: 'jsonl', constants: { event_type: 'track' } })
+    const inline = await openChunkParsing({ threads: 0, visitorKeyFile: keyFile })
+    const format = inline.format(cfg, 'src')
+    const lines = ['{"event_name":"a","q":"plain"}', '{"event_name":"b","q":"Größe – 価格 ü"}', '{bad ü']
+    const names = async (text: string[]) => {
+      const data = Buffer.from(`${text.join('\n')}\n`)
+      const chunk = await inline.parse(format, job(data, 500))
+      const events = chunkRecords(chunk).map(
+        (r) => (decodeEnvelope(r.value) as { event: { event_name: string; props: { q: string } } }).event,
+      )
+      return { events, invalid: chunk.invalid.map((l) => [l.offset, l.text]) }
+    }
+    const mixed = await names(lines)
+    assert.deepEqual(
+      mixed.events.map((e) => [e.event_name, e.props.q]),
+      [
+        ['a', 'plain'],
+        ['b', 'Größe – 価格 ü'],
+      ],
+    )
+    // Offsets are bytes: the dead line starts after both earlier lines' UTF-8 bytes and newlines.
+    assert.deepEqual(mixed.invalid, [[500 + Buffer.byteLength(`${lines[0]}\n${lines[1]}\n`), '{bad ü']])
+    const ascii = await names([lines[0]!, '{bad'])
+    assert.deepEqual(
+      ascii.events.map((e) => [e.event_name, e.props.q]),
+      [['a', 'plain']],
+    )
+    assert.deepEqual(ascii.invalid, [[500 + lines[0]!.length + 1, '{bad']])
+  })
+
   test('completeLines stops where splitLines does', () => {
     const buf = Buffer.from('one\ntwo\r\nthree\npartial')
     assert.deepEqual(completeLines(buf, 1024), { consumed: 15, lines: -1 })
