@@ -26,7 +26,7 @@ const SOURCE = resolve('..', 'shared', 'data', 'elastic_apache_logs_combined.log
 const COPIES = Number(process.env.TAIL_BENCH_COPIES ?? 30)
 const CHUNK = 4 << 20
 const MAX_LINE = 64 * 1024
-const ROUNDS = 5
+const ROUNDS = 7
 
 /** Reads `file` in chunks and hands each chunk's complete lines to `each`. */
 async function readLines(
@@ -211,16 +211,25 @@ async function main(): Promise<void> {
     })
     await Promise.all(Array.from({ length: workers.threads }, (_, i) => workers.parse(warm, warmJob(i))))
     await mainThread.parse(mainThread.format(formatConfig.parse({ format: 'combined' }), 'bench'), warmJob(0))
-    for (let round = 0; round < ROUNDS; round++) {
-      // Baseline: read and split only.
+    // Baseline: read and split only, one pass.
+    const baseline = async () => {
       const t = performance.now()
       const cpu = process.cpuUsage()
       const lines = await readLines(file, () => undefined)
-      const raw = lines / ((performance.now() - t) / 1000)
-      const rawCpu = cpuNsPerLine(cpu, lines)
+      return { lines, rate: lines / ((performance.now() - t) / 1000), cpu: cpuNsPerLine(cpu, lines) }
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      // The baseline right before and right after clickflow's run, averaged: a pass takes a fifth
+      // of a second, so one pass alone often caught a burst of the machine's other load (or missed
+      // one that clickflow's run caught), and the ratio swung 0.12-0.35 within a run.
+      const before = await baseline()
       // clickflow: `clickflow import`'s own loop (read ahead, parse on the workers, encode, append
       // durably, progress file) into a fresh log; then the same with parsing on the main thread.
       const pooled = await importRun(file, join(dir, `data-${round}`), workers)
+      const after = await baseline()
+      const lines = before.lines
+      const raw = (before.rate + after.rate) / 2
+      const rawCpu = (before.cpu + after.cpu) / 2
       const inline = await importRun(file, join(dir, `inline-${round}`), mainThread)
       const { events, skipped, invalid } = pooled
       const parsed = lines / pooled.seconds
@@ -259,7 +268,7 @@ async function main(): Promise<void> {
     const body = [
       `Latest run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, clickflow ${revision() ?? '?'}, ${machine()}, load average ${load} at start. Run with \`npm run bench:tail\`.`,
       '',
-      `Input: ../shared/data/elastic_apache_logs_combined.log repeated ${COPIES} times (${m.lines.toLocaleString('en')} real Combined Log Format lines). The baseline reads it in 4 MB chunks and splits them into line strings on one thread. clickflow is \`clickflow import\`'s own loop: 1 MB chunks of complete lines read ahead into shared memory, parsed by ${m.threads} parse worker threads (the default, capped at the cores; one set for all rounds, started and compiled before any clock, each round with fresh parser caches), their records appended in file order, one durable append in flight while the next chunks are parsed, the progress file written once a second. Median of ${ROUNDS} rounds by ratio (CPU: the median of each row; CPU of every thread of the process, user + system; the CPU ratio is the baseline's CPU per line over the row's); each round measures the baseline, then clickflow, then the same loop parsing on its main thread, then the file_tail source (default settings) in a fresh directory and log: once it has tailed a warm-up copy of the log (which starts its parse workers), the file is linked into its directory and timed from then until every event and dead letter is durable.`,
+      `Input: ../shared/data/elastic_apache_logs_combined.log repeated ${COPIES} times (${m.lines.toLocaleString('en')} real Combined Log Format lines). The baseline reads it in 4 MB chunks and splits them into line strings on one thread. clickflow is \`clickflow import\`'s own loop: 1 MB chunks of complete lines read ahead into shared memory, parsed by ${m.threads} parse worker threads (the default, capped at the cores; one set for all rounds, started and compiled before any clock, each round with fresh parser caches), their records appended in file order, one durable append in flight while the next chunks are parsed, the progress file written once a second. Median of ${ROUNDS} rounds by ratio (CPU: the median of each row; CPU of every thread of the process, user + system; the CPU ratio is the baseline's CPU per line over the row's); each round measures the baseline, then clickflow, then the baseline again (the round's baseline is the mean of both passes), then the same loop parsing on its main thread, then the file_tail source (default settings) in a fresh directory and log: once it has tailed a warm-up copy of the log (which starts its parse workers), the file is linked into its directory and timed from then until every event and dead letter is durable.`,
       '',
       '| what | lines/s | ratio | CPU ns per line | CPU ratio | target | |',
       '| --- | ---: | ---: | ---: | ---: | --- | --- |',

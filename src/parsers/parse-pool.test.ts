@@ -188,7 +188,9 @@ describe('parse workers', () => {
       const data = Buffer.from(`${text.join('\n')}\n`)
       const chunk = await inline.parse(format, job(data, 500))
       const events = chunkRecords(chunk).map(
-        (r) => (decodeEnvelope(r.value) as { event: { event_name: string; props: { q: string } } }).event,
+        (r) =>
+          (decodeEnvelope(r.value) as unknown as { event: { event_name: string; props: { q: string } } })
+            .event,
       )
       return { events, invalid: chunk.invalid.map((l) => [l.offset, l.text]) }
     }

@@ -59,6 +59,15 @@ test('combined: a page view with page, referrer, user agent, visitor and determi
   assert.equal(e!.is_bot, false)
   assert.equal(e!.event_id, lineEventId(ref(0, 1), LINE))
   assert.notEqual(e!.event_id, lineEventId(ref(100, 1), LINE))
+  // The position as it is, and the line's text: another line at the same place (a truncated and
+  // rewritten file, a reused inode) is another event; the n-th event of a line another id.
+  assert.match(e!.event_id, /^1:2:0:[0-9a-f]{16}$/)
+  assert.notEqual(lineEventId(ref(0, 1), LINE), lineEventId(ref(0, 1), LINE.replace('200', '201')))
+  assert.notEqual(lineEventId(ref(0, 1), LINE, 1), lineEventId(ref(0, 1), LINE))
+  assert.match(lineEventId(ref(7, 1), LINE, 2), /^1:2:7\.2:[0-9a-f]{16}$/)
+  // A non-ASCII line hashes its UTF-8 bytes: the same text gives the same id.
+  assert.equal(lineEventId(ref(0, 1), 'Größe'), lineEventId(ref(0, 1), 'Größe'))
+  assert.notEqual(lineEventId(ref(0, 1), 'Größe'), lineEventId(ref(0, 1), 'Grosse'))
 })
 
 test('combined: assets, HEAD, non-2xx and malformed requests are skipped; garbage is invalid', () => {
