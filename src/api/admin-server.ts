@@ -1,6 +1,7 @@
 // The admin listener: query API, read-only SQL, /metrics, /healthz, /readyz. Loopback by default;
 // a token (Bearer) is required whenever one is configured, for everything but the health probes.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
 import { RequestError } from '../core/errors.ts'
 import { closeServer, InFlight, listen, listenerUrl } from '../http/listen.ts'
 import { mediaType, parseJson, readBody } from '../http/read-body.ts'
@@ -18,10 +19,24 @@ export interface Readiness {
   readonly checks: Readonly<Record<string, string>>
 }
 
+/**
+ * A listening socket another process owns (runtime.processing: process, see
+ * topology/worker/admin-socket.ts), served instead of binding host:port, so that the port stays open
+ * while this process is restarted.
+ */
+export interface SharedListener {
+  /** Asks the owner for the socket; resolves with it, listening in this process. */
+  listener(): Promise<NetServer>
+  /** Registers who serves the connections the owner accepted on the socket itself and handed over. */
+  onConnection(serve: (socket: Socket) => void): void
+}
+
 /** What the admin listener needs. */
 export interface AdminServerOptions {
   readonly host: string
   readonly port: number
+  /** Serve this socket instead of binding host:port (host still names it in the URL). */
+  readonly shared?: SharedListener
   readonly token: string | undefined
   readonly store: Store
   readonly metrics: Metrics
@@ -90,10 +105,34 @@ export class AdminServer {
     this.#server.on('request', (req, res) => this.#handle(req, res))
   }
 
-  /** Binds the listener. */
+  /** Binds the listener, or takes over the shared one. */
   async start(): Promise<void> {
-    const port = await listen(this.#server, this.#o.host, this.#o.port, 'the admin API (api.host, api.port)')
-    this.#url = listenerUrl(this.#o.host, port)
+    const shared = this.#o.shared
+    if (!shared) {
+      const port = await listen(
+        this.#server,
+        this.#o.host,
+        this.#o.port,
+        'the admin API (api.host, api.port)',
+      )
+      this.#url = listenerUrl(this.#o.host, port)
+      return
+    }
+    const handle = await shared.listener()
+    // From here this server accepts on the shared socket itself (server.listen(handle)), with the
+    // same timeouts and close as a bound one; closing it closes this process's descriptor only.
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject)
+      this.#server.listen(handle, () => {
+        this.#server.off('error', reject)
+        resolve()
+      })
+    })
+    shared.onConnection((socket) => {
+      if (this.#stopped) socket.destroy()
+      else this.#server.emit('connection', socket)
+    })
+    this.#url = listenerUrl(this.#o.host, (this.#server.address() as AddressInfo).port)
   }
 
   /** The base URL, once listening. */

@@ -1,5 +1,6 @@
-// Binding a node:http server and tracking its in-flight requests so shutdown can drain them.
+// Binding a server (node:http, or a bare node:net one) and tracking its in-flight requests so shutdown can drain them.
 import type { Server } from 'node:http'
+import type { Server as NetServer } from 'node:net'
 import { ClickflowError } from '../core/errors.ts'
 
 /** Why a bind failed, as a sentence that says what to change (by errno). */
@@ -14,7 +15,7 @@ const BIND_ERRORS: Record<string, string> = {
  * machine refuses rejects with a ClickflowError (`cannot_listen`) naming `what`, the address and
  * the fix, which the CLI prints as one sentence.
  */
-export function listen(server: Server, host: string, port: number, what = 'a listener'): Promise<number> {
+export function listen(server: NetServer, host: string, port: number, what = 'a listener'): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const why = err.code ? BIND_ERRORS[err.code] : undefined

@@ -4,7 +4,7 @@
 import { join } from 'node:path'
 import { AnalyticsService } from '../analytics/analytics-service.ts'
 import { AdminRoutes } from '../api/admin-routes.ts'
-import { AdminServer, type Readiness } from '../api/admin-server.ts'
+import { AdminServer, type Readiness, type SharedListener } from '../api/admin-server.ts'
 import { analyticsRoutes } from '../api/analytics-routes.ts'
 import { importHandler } from '../api/import-endpoint.ts'
 import { startLateReconcilers } from '../backfill/start.ts'
@@ -36,6 +36,8 @@ export interface ProcessingServices {
   readonly clock: Clock
   /** The whole process's /metrics text (see AdminServerOptions.metricsText). */
   readonly metricsText?: () => Promise<{ contentType: string; body: string }>
+  /** The admin listener's socket when the host owns it (a processing child); bound here otherwise. */
+  readonly adminListener?: SharedListener
 }
 
 /** The running processing role. */
@@ -163,6 +165,7 @@ export async function startProcessing(
     const admin = new AdminServer({
       host: g.api.host,
       port: g.api.port,
+      ...(services.adminListener ? { shared: services.adminListener } : {}),
       token: g.api.token,
       store,
       metrics,

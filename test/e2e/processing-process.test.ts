@@ -104,7 +104,7 @@ async function storedExactly(adminUrl: string, ids: readonly string[]): Promise<
       )
       return true
     } catch {
-      // The admin listener lives in the child: while a new one starts, it does not answer.
+      // While a new child starts, the admin API holds the request or answers 503 (admin-socket.ts).
       return false
     }
   }, STORED_WITHIN_MS)

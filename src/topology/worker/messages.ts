@@ -33,8 +33,30 @@ export type ToWorker =
   | { readonly type: 'stop'; readonly drainMs: number }
   | { readonly type: 'metrics'; readonly id: number; readonly json: unknown }
 
-/** The IPC channels of a processing child: control messages and the log RPC. */
+/** The IPC channels of a processing child: control messages, the log RPC, the admin socket. */
 export const IPC_CONTROL = 'control'
 export const IPC_LOG = 'log'
+export const IPC_ADMIN = 'admin'
+
+/**
+ * Channel `admin` (admin-socket.ts): the child asks for the admin listener's socket (`listen`); the
+ * parent sends it (`listener`), and then each connection it accepted itself (`connection`), each
+ * with its handle as the send's second argument; the child confirms each connection (`accepted`).
+ */
+export type AdminMessage =
+  | { readonly type: 'listen' }
+  | { readonly type: 'listener' }
+  | { readonly type: 'connection'; readonly id: number }
+  | { readonly type: 'accepted'; readonly id: number }
 /** The child's fd of the log's bulk lane (ipc-port.ts): the parent writes read answers' bytes to it. */
 export const BULK_LANE_FD = 4
+
+/** Whether `raw` (a message of the IPC pipe) is one of the admin channel. */
+export function isAdmin(raw: unknown): raw is { ch: string; m: AdminMessage } {
+  return (
+    typeof raw === 'object' &&
+    raw !== null &&
+    (raw as { ch?: unknown }).ch === IPC_ADMIN &&
+    typeof (raw as { m?: { type?: unknown } }).m?.type === 'string'
+  )
+}

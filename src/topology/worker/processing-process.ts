@@ -2,7 +2,8 @@
 // process): forks it (at lower priority), serves it the log and the ingest side's metrics over the
 // IPC pipe, stops it with a drain, and, when it dies unasked (a native crash, an out-of-memory kill),
 // logs and counts it and starts it again with backoff while the collector goes on acknowledging:
-// the log is durable, and the new child resumes from the committed offsets.
+// the log is durable, and the new child resumes from the committed offsets. The admin listener's
+// socket is this process's (admin-socket.ts), so its port stays open across restarts.
 import { type ChildProcess, fork } from 'node:child_process'
 import type { Socket } from 'node:net'
 import { setPriority } from 'node:os'
@@ -15,6 +16,7 @@ import { fromWire } from '../../log/remote/log-rpc.ts'
 import { serveLog } from '../../log/remote/log-server.ts'
 import type { Logger } from '../../telemetry/logger.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
+import { AdminSocket } from './admin-socket.ts'
 import {
   BULK_LANE_FD,
   type FromWorker,
@@ -44,8 +46,8 @@ export interface ChildHooks {
 interface Launch {
   readonly child: ChildProcess
   send(m: ToWorker): void
-  /** Resolves with the admin URL when the child is ready, rejects when it fails or exits first. */
-  readonly ready: Promise<string>
+  /** Resolves when the child is ready, rejects when it fails or exits first. */
+  readonly ready: Promise<void>
   /** Resolves when the child has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   readonly startedAt: number
@@ -53,7 +55,7 @@ interface Launch {
   wasReady: boolean
 }
 
-/** Starts the processing child; resolves once its admin listener is up. */
+/** Binds the admin socket and starts the processing child; resolves once the child is ready. */
 export async function startProcessingProcess(
   config: ClickflowConfig,
   log: EventLog,
@@ -68,6 +70,8 @@ export async function startProcessingProcess(
     registers: [metrics.registry],
   })
   crashes.inc({ cause: 'exit' }, 0)
+  // Bound here first: a port that is taken fails the start before any child runs.
+  const admin = await AdminSocket.bind(config.global.api.host, config.global.api.port, { logger, metrics })
   // This process now holds the collector and the log alone: its heap can be kept tight.
   limitCollectorHeapGrowth()
   const data: ProcessingWorkerData = {
@@ -98,25 +102,29 @@ export async function startProcessingProcess(
       }
     }
     const control = ipcPort(child, IPC_CONTROL)
+    admin.share(child)
     const lane = child.stdio[BULK_LANE_FD] as Socket | null
     // A lane closed under a write (the child died) is noticed through the IPC pipe's exit.
     lane?.on('error', () => {})
     serveLog(log, ipcPort(child, IPC_LOG, lane ? { out: lane } : {}))
     const send = (m: ToWorker) => control.postMessage(m)
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }))
+      child.once('exit', (code, signal) => {
+        admin.release(child)
+        resolve({ code, signal })
+      })
       // A fork that failed (no such file, out of processes) emits 'error' and possibly no 'exit'.
       child.once('error', (err) => {
         logger.error({ err }, 'the processing child could not be started')
         resolve({ code: null, signal: null })
       })
     })
-    const ready = new Promise<string>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       control.on('message', (m: FromWorker) => {
         if (m.type === 'boot') send({ type: 'start', data: d })
         else if (m.type === 'metrics')
           metrics.registry.getMetricsAsJSON().then((json) => send({ type: 'metrics', id: m.id, json }))
-        else if (m.type === 'ready') resolve(m.adminUrl)
+        else if (m.type === 'ready') resolve()
         else if (m.type === 'failed') reject(m.issues ? new ConfigError(m.issues) : fromWire(m.error))
       })
       exited.then(({ code, signal }) =>
@@ -140,22 +148,17 @@ export async function startProcessingProcess(
   }
 
   let current = launch(data)
-  await hooks.recordChild(current.child.pid ?? null)
-  let adminUrl: string
   try {
-    adminUrl = await current.ready
+    await hooks.recordChild(current.child.pid ?? null)
+    await current.ready
   } catch (err) {
     current.child.kill('SIGKILL')
     await current.exited
     await hooks.recordChild(null)
+    admin.close()
     throw err
   }
-  // A restarted child binds the port the first one got (the configured one may be 0: any free port),
-  // so the admin URL, the URL file and whoever polls it stay valid across restarts.
-  const restartData: ProcessingWorkerData = {
-    ...data,
-    overrides: { ...data.overrides, adminPort: Number(new URL(adminUrl).port) },
-  }
+  admin.serveWith(current.child)
 
   let ingestRunning = false
   let stopping = false
@@ -181,7 +184,7 @@ export async function startProcessingProcess(
   const restart = () => {
     restartTimer = null
     if (stopping) return
-    const l = launch(restartData)
+    const l = launch(data)
     current = l
     hooks
       .recordChild(l.child.pid ?? null)
@@ -190,7 +193,9 @@ export async function startProcessingProcess(
       () => {
         if (stopping || l !== current) return
         logger.info({ child_pid: l.child.pid }, 'the processing child is running again')
+        // In this order on the one pipe: the held requests find the child told the sources accept.
         l.send({ type: 'ingest', running: ingestRunning })
+        admin.serveWith(l.child)
       },
       (err: unknown) => {
         if (stopping || l !== current) return
@@ -204,7 +209,7 @@ export async function startProcessingProcess(
 
   watch(current)
   return {
-    adminUrl,
+    adminUrl: admin.url,
     setIngestRunning: (running) => {
       ingestRunning = running
       current.send({ type: 'ingest', running })
@@ -225,6 +230,7 @@ export async function startProcessingProcess(
         await l.exited
         clearTimeout(grace)
       }
+      admin.close()
       await hooks.recordChild(null)
     },
   }

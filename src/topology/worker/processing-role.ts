@@ -3,6 +3,7 @@
 // and answers the control messages. Its /metrics merges the ingest side's metrics with its own.
 import { memoryUsage } from 'node:process'
 import { AggregatorRegistry, Gauge, type MetricObjectWithValues, type MetricValue } from 'prom-client'
+import type { SharedListener } from '../../api/admin-server.ts'
 import { loadConfig } from '../../config/load.ts'
 import { systemClock } from '../../core/clock.ts'
 import { ConfigError } from '../../core/errors.ts'
@@ -24,6 +25,8 @@ export interface RoleHost {
   readonly logPort: LogPort
   /** Whether this thread's (or process's) priority was lowered (see priority.ts). */
   readonly lowered: boolean
+  /** A child process's admin socket, owned by the collector's process (admin-socket.ts). */
+  readonly adminListener?: SharedListener
   /** Ends the thread or process once `stopped` was sent. */
   exit(code: number): void
 }
@@ -116,7 +119,14 @@ export function runProcessingRole(data: ProcessingWorkerData, host: RoleHost): R
         ])
         return { contentType: metrics.registry.contentType, body: await merged.metrics() }
       }
-      const starting = startProcessing(config, { logger, metrics, clock: systemClock, metricsText }, log)
+      const services = {
+        logger,
+        metrics,
+        clock: systemClock,
+        metricsText,
+        ...(host.adminListener ? { adminListener: host.adminListener } : {}),
+      }
+      const starting = startProcessing(config, services, log)
       started = starting.catch(() => null)
       const processing = await starting
       send({ type: 'ready', adminUrl: processing.adminUrl })
