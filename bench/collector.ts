@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DEFAULT_CONFIG_YAML } from '../src/config/default-config.ts'
-import { COLLECTOR_NODE_FLAG } from '../src/topology/worker/young-generation.ts'
+import { COLLECTOR_NODE_OPTIONS } from '../src/topology/worker/young-generation.ts'
 import {
   type ClickflowProcess,
   collectorCounters,
@@ -321,9 +321,13 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
       mkdirSync(dir, { recursive: true })
       const args = mode === 'process' ? processModeArgs(dir) : []
       // Process mode is the collector's memory budget: its process runs with the collector's young
-      // generation (young-generation.ts), as the README says to start it.
-      const nodeArgs = mode === 'process' ? [...prof, COLLECTOR_NODE_FLAG] : prof
-      sides.push(new ClickflowSide(mode, await startClickflow(dir, nodeArgs, args), dir))
+      // generation (young-generation.ts), given as the README says, through NODE_OPTIONS (its
+      // processing child keeps the processing role's).
+      const env: Record<string, string> =
+        mode === 'process'
+          ? { NODE_OPTIONS: [process.env.NODE_OPTIONS, COLLECTOR_NODE_OPTIONS].filter(Boolean).join(' ') }
+          : {}
+      sides.push(new ClickflowSide(mode, await startClickflow(dir, prof, args, env), dir))
     }
     const baseUrl = base.ready.url as string
     const segment: Load = { ...load, durationS: load.durationS / ROUNDS }

@@ -11,12 +11,13 @@ export interface ClickflowProcess {
 
 /**
  * Starts clickflow on free ports with its data in `dataDir`; `nodeArgs` go before the script (e.g.
- * --cpu-prof), `startArgs` after `start`'s own (e.g. `-c config.yaml`).
+ * --cpu-prof), `startArgs` after `start`'s own (e.g. `-c config.yaml`), `env` over this process's.
  */
 export async function startClickflow(
   dataDir: string,
   nodeArgs: readonly string[] = [],
   startArgs: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
 ): Promise<ClickflowProcess> {
   const args = [
     ...nodeArgs,
@@ -32,7 +33,7 @@ export async function startClickflow(
     '0',
     ...startArgs,
   ]
-  const server = await startServer('clickflow', args, 'clickflow is running')
+  const server = await startServer('clickflow', args, 'clickflow is running', undefined, env)
   const collector = server.ready.collector as string[] | undefined
   const admin = server.ready.admin as string | undefined
   if (!collector?.[0] || !admin)

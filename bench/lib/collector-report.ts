@@ -318,7 +318,7 @@ export function report(outcomes: readonly Outcome[], o: ReportOptions): number {
         'in one process); its 200 means the events are fsync\'d in the log. The rows "processing in a child ' +
         'process" are a second clickflow, loaded in turn with the others, with `runtime.processing: process`: ' +
         "its collector process's RSS is then the collector's own, and the child's is reported apart; that process " +
-        "runs with the collector's node flag `--max-semi-space-size=8` (8 MB semi-spaces, see the README).",
+        "runs with `NODE_OPTIONS=--max-semi-space-size=8` (the collector's 8 MB semi-spaces, see the README; the child keeps its own).",
       '',
       markdownTable(data),
       '',

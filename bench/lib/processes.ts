@@ -28,14 +28,21 @@ export function track(child: ChildProcess): void {
   child.once('exit', () => live.delete(child))
 }
 
-/** Spawns `process.execPath args` and resolves once it logs a JSON line whose msg is `readyMsg`. */
+/**
+ * Spawns `process.execPath args` (with `env` over this process's environment) and resolves once it
+ * logs a JSON line whose msg is `readyMsg`.
+ */
 export function startServer(
   name: string,
   args: readonly string[],
   readyMsg: string,
   timeoutMs = 30_000,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  })
   track(child)
   const tail: string[] = []
   const keep = (line: string) => {

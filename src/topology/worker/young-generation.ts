@@ -12,8 +12,8 @@
 // Collector: promoted garbage (requests that waited through a slow fsync) piled up to ~3x the live
 // old generation (~18 MB) before a full collection; growing the limit by 30% keeps it near its live
 // size (process mode only, see limitCollectorHeapGrowth). V8's default young generation grows to
-// 2 x 16 MB under load; 8 MB semi-spaces (COLLECTOR_NODE_FLAG) keep it at 16 MB, but a semi-space
-// is fixed when the process starts, so it is the operator's launch flag (the README says when):
+// 2 x 16 MB under load; 8 MB semi-spaces (COLLECTOR_NODE_OPTIONS) keep it at 16 MB, but a semi-space
+// is fixed when the process starts, so it is the operator's launch setting (the README says when):
 // in interleaved batch runs in process mode, peak RSS of the collector's process 164-169 -> 145-151
 // MB, for 4.2-4.5 instead of 3.6-4.0 us of main-thread CPU per event (twice the scavenges) and
 // 3,270 instead of 3,700-4,300 requests/s. Not for thread mode (the default), where the whole
@@ -23,14 +23,16 @@ import { setFlagsFromString } from 'node:v8'
 /** Semi-space of the processing role's heap, in MB (V8's default is 16). */
 export const PROCESSING_SEMI_SPACE_MB = 64
 
-/** Semi-space of the collector's process on a memory budget, in MB (see COLLECTOR_NODE_FLAG). */
+/** Semi-space of the collector's process on a memory budget, in MB (see COLLECTOR_NODE_OPTIONS). */
 export const COLLECTOR_SEMI_SPACE_MB = 8
 
 /**
- * The node flag that starts the collector's process with its small young generation (process mode
- * on a memory budget; bench:collect's process-mode side). Not passed on to the processing child.
+ * NODE_OPTIONS that start the collector's process with its small young generation (process mode on
+ * a memory budget; bench:collect's process-mode side), and its alone: the processing child inherits
+ * the environment, but the semi-space on its command line (processingChildExecArgv) wins over
+ * NODE_OPTIONS. The same flag on node's command line is passed on, so it sets both processes.
  */
-export const COLLECTOR_NODE_FLAG = `--max-semi-space-size=${COLLECTOR_SEMI_SPACE_MB}`
+export const COLLECTOR_NODE_OPTIONS = `--max-semi-space-size=${COLLECTOR_SEMI_SPACE_MB}`
 
 /** How far the collector's old generation may grow past its live size before a full collection. */
 export const COLLECTOR_HEAP_GROWING_PERCENT = 30
@@ -42,14 +44,13 @@ export const COLLECTOR_HEAP_GROWING_PERCENT = 30
 export const processingWorkerLimits = { maxYoungGenerationSizeMb: 3 * PROCESSING_SEMI_SPACE_MB }
 
 /**
- * A processing child's node flags: the parent's (`--import tsx`, profiling, memory limits), less the
- * collector's own young generation, with the processing role's semi-space unless the operator set
- * one.
+ * A processing child's node flags: the parent's command-line flags (`--import tsx`, profiling, memory
+ * limits), all of them, with the processing role's semi-space unless the operator set one there.
+ * NODE_OPTIONS are not among them (see COLLECTOR_NODE_OPTIONS).
  */
 export function processingChildExecArgv(parent: readonly string[]): string[] {
-  const flags = parent.filter((a) => a !== COLLECTOR_NODE_FLAG)
-  if (flags.some((a) => a.startsWith('--max-semi-space-size'))) return flags
-  return [...flags, `--max-semi-space-size=${PROCESSING_SEMI_SPACE_MB}`]
+  if (parent.some((a) => a.startsWith('--max-semi-space-size'))) return [...parent]
+  return [...parent, `--max-semi-space-size=${PROCESSING_SEMI_SPACE_MB}`]
 }
 
 /**
