@@ -18,8 +18,9 @@ import {
 
 const BACKFILL = 40_000
 /** Backfilled events come through the import parser: ids are UUID-shaped, never "page view id:n". */
-const HISTORY = "event_id NOT LIKE '%:%'"
-const LIVE = "event_id LIKE '%:%' AND page_url LIKE 'https://shop.example.com/%'"
+// The backfill's ids are lineEventId's over the identity `demo-backfill:<end>` (see src/demo).
+const HISTORY = "event_id LIKE 'demo-backfill:%'"
+const LIVE = "event_id NOT LIKE 'demo-backfill:%' AND page_url LIKE 'https://shop.example.com/%'"
 
 /** The demo shop's URL from the startup lines on stderr (written just after the JSON log line). */
 async function demoUrl(cf: Clickflow): Promise<string> {
