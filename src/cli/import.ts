@@ -267,7 +267,10 @@ export async function importFile(file: string, c: ImportFileContext): Promise<vo
         lineNo += chunk.lines
         offset = next.end
         const atEnd = ahead.length === 0 && readAt >= size
-        if (batch.events >= BATCH_EVENTS || atEnd) await flush(offset, atEnd)
+        // Once the whole file is read, each chunk is written as it comes: the last write (which
+        // nothing overlaps) is then one chunk's instead of a whole batch's (~20-70 ms of idle
+        // workers at the end of every file).
+        if (batch.events >= BATCH_EVENTS || readAt >= size) await flush(offset, atEnd)
         bar?.update(basename(file), tally.lines, offset, size)
       }
       if (!batch.empty || writes.length > 0) await flush(offset, true)
