@@ -18,7 +18,7 @@ import { ImportTally } from './import-progress.ts'
 const LOG = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'elastic_apache_logs_combined.log')
 const dir = mkdtempSync(join(tmpdir(), 'import-writes-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
-// 12 copies: ~49,500 page views, three batches of up to 20,000.
+// 12 copies: ~49,500 page views, in batches of up to 20,000 events (the last chunks one by one).
 const file = join(dir, 'access.log')
 writeFileSync(file, Buffer.concat(Array(12).fill(readFileSync(LOG))))
 
@@ -76,7 +76,7 @@ test('a slow first write does not reorder batches: appends and the progress file
   const { writer, appended } = slowWriter([300, 10, 10])
   const progressFile = join(dir, 'ordered.json')
   const tally = await run(writer, progressFile)
-  assert.equal(appended.length, 3)
+  assert.ok(appended.length >= 3, `${appended.length} appends`)
   const at = offsets(appended.flat())
   // In file order across all appends.
   for (let i = 1; i < at.length; i++) assert.ok(at[i]! > at[i - 1]!, `record ${i} out of order`)
@@ -92,7 +92,7 @@ test('a refused write stops the import; the progress file records nothing from t
   const progressFile = join(dir, 'failed.json')
   await assert.rejects(run(writer, progressFile), /disk full/)
   // The third batch was appended while the second was still being made durable.
-  assert.equal(appended.length, 3)
+  assert.ok(appended.length >= 3, `${appended.length} appends`)
   const saved = Object.values(await loadPositions(progressFile))
   // Only the first batch may be recorded: its end lies at or before the second batch's first line.
   const secondStart = offsets(appended[1]!)[0]!
