@@ -23,7 +23,7 @@ import { logWriter } from '../src/topology/log-writer.ts'
 import { machine, revision, writeSection } from './lib/docs.ts'
 
 const SOURCE = resolve('..', 'shared', 'data', 'elastic_apache_logs_combined.log')
-const COPIES = Number(process.env.TAIL_BENCH_COPIES ?? 30)
+const COPIES = Number(process.env.TAIL_BENCH_COPIES ?? 60)
 const CHUNK = 4 << 20
 const MAX_LINE = 64 * 1024
 const ROUNDS = 7
@@ -279,7 +279,7 @@ async function main(): Promise<void> {
     const body = [
       `Latest run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, clickflow ${revision() ?? '?'}, ${machine()}, load average ${load} at start. Run with \`npm run bench:tail\`.`,
       '',
-      `Input: ../shared/data/elastic_apache_logs_combined.log repeated ${COPIES} times (${m.lines.toLocaleString('en')} real Combined Log Format lines). The baseline reads it in 4 MB chunks and splits them into line strings on one thread. clickflow is \`clickflow import\`'s own loop: 1 MB chunks of complete lines read ahead into shared memory, parsed by ${m.threads} parse worker threads (the default, capped at the cores; one set for all rounds, started and warmed up by one untimed import of the file before any clock, each round with fresh parser caches), their records appended in file order, one durable append in flight while the next chunks are parsed, the progress file written once a second. Median of ${ROUNDS} rounds by ratio (CPU: the median of each row; CPU of every thread of the process, user + system; the CPU ratio is the baseline's CPU per line over the row's); each round measures the baseline, then clickflow, then the baseline again (the round's baseline is the mean of both passes), then the same loop parsing on its main thread, then the file_tail source (default settings) in a fresh directory and log: once it has tailed a warm-up copy of the log (which starts its parse workers), the file is linked into its directory and timed from then until every event and dead letter is durable.`,
+      `Input: ../shared/data/elastic_apache_logs_combined.log repeated ${COPIES} times (${m.lines.toLocaleString('en')} real Combined Log Format lines). The baseline reads it in 4 MB chunks and splits them into line strings on one thread. clickflow is \`clickflow import\`'s own loop: 1 MB chunks of complete lines read ahead into shared memory, parsed by ${m.threads} parse worker threads (the default, capped at the cores; one set for all rounds, started and warmed up by one untimed import of the file before any clock, each round with fresh parser caches), their records appended in file order, up to two durable appends in flight while the next chunks are parsed, the progress file written once a second; the input is fsynced before any clock. Median of ${ROUNDS} rounds by ratio (CPU: the median of each row; CPU of every thread of the process, user + system; the CPU ratio is the baseline's CPU per line over the row's); each round measures the baseline, then clickflow, then the baseline again (the round's baseline is the mean of both passes), then the same loop parsing on its main thread, then the file_tail source (default settings) in a fresh directory and log: once it has tailed a warm-up copy of the log (which starts its parse workers), the file is linked into its directory and timed from then until every event and dead letter is durable.`,
       '',
       '| what | lines/s | ratio | CPU ns per line | CPU ratio | target | |',
       '| --- | ---: | ---: | ---: | ---: | --- | --- |',
