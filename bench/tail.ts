@@ -20,6 +20,7 @@ import { fileTailSource } from '../src/sources/file-tail/index.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
 import { Metrics } from '../src/telemetry/metrics.ts'
 import { logWriter } from '../src/topology/log-writer.ts'
+import { accessLogTruth } from '../test/helpers/access-log-truth.ts'
 import { machine, revision, writeSection } from './lib/docs.ts'
 
 const SOURCE = resolve('..', 'shared', 'data', 'elastic_apache_logs_combined.log')
@@ -153,8 +154,14 @@ async function importRun(file: string, dataDir: string, parsing: ChunkParsing) {
   })
   const seconds = (performance.now() - t) / 1000
   const u = process.cpuUsage(cpu)
-  await log.close()
   const summary = tally.toJson()
+  // A rate is only worth reporting for a run that logged everything: the log must hold one record
+  // per event and dead letter the import counted.
+  const held = Object.values(await log.endOffsets(EVENTS_TOPIC)).reduce((a, n) => a + n, 0)
+  const counted = tally.imported + (summary.dead_lettered as number)
+  await log.close()
+  if (held !== counted)
+    throw new Error(`import run: the log holds ${held} records, the import counted ${counted}`)
   return {
     seconds,
     cpu: (u.user + u.system) * 1000,
@@ -176,6 +183,11 @@ async function main(): Promise<void> {
   const load = loadavg()[0]!.toFixed(1)
   try {
     const one = await readFile(SOURCE)
+    const t1 = accessLogTruth(SOURCE)
+    const truth = {
+      views: [...t1.days.values()].reduce((a, d) => a + d.views, 0) * COPIES,
+      malformed: t1.malformed.length * COPIES,
+    }
     await mkdir(join(dir, 'logs'))
     const file = join(dir, 'logs', 'access.log')
     await writeFile(file, Buffer.concat(Array.from({ length: COPIES }, () => one)))
@@ -243,6 +255,13 @@ async function main(): Promise<void> {
       const rawCpu = (before.cpu + after.cpu) / 2
       const inline = await importRun(file, join(dir, `inline-${round}`), mainThread)
       const { events, skipped, invalid } = pooled
+      // Every round, on the workers or not, must find the page views an independent count of the
+      // raw file finds (test/helpers/access-log-truth.ts, string splitting with the same rules).
+      for (const run of [pooled, inline])
+        if (run.events !== truth.views || run.invalid !== truth.malformed)
+          throw new Error(
+            `round ${round + 1}: ${run.events} events and ${run.invalid} dead letters, against ${truth.views} page views and ${truth.malformed} malformed lines counted from the raw file`,
+          )
       const parsed = lines / pooled.seconds
       const parsedCpu = pooled.cpu / lines
       const tail = await tailSource(one, file, join(dir, `source-${round}`), lines, events, invalid)
