@@ -3,7 +3,7 @@
 // get a 503 that says why) instead of being refused; and a taken admin port is still named in one
 // sentence when the listener is the collector process's.
 import assert from 'node:assert/strict'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { get as httpGet } from 'node:http'
 import { type AddressInfo, createServer } from 'node:net'
@@ -11,14 +11,15 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts'
 import {
+  assertStartCannotListen,
   killAll,
   metricValue,
   pollUntil,
-  runCli,
   scrapeMetrics,
   start,
   tempDir,
 } from '../helpers/clickflow-process.ts'
+import { alive, childPid, killSeenChildren } from '../helpers/processing-child.ts'
 
 const TOKEN = 'e2e-admin-restart-token-0123456789'
 const BEARER = { authorization: `Bearer ${TOKEN}` }
@@ -31,27 +32,6 @@ function processConfig(dir: string): string[] {
   const path = join(dir, 'process-mode.yaml')
   writeFileSync(path, `${DEFAULT_CONFIG_YAML}\nruntime:\n  processing: process\n`)
   return ['-c', path]
-}
-
-/** Every child pid seen, killed after the tests in case one outlived its parent (a failed test). */
-const children = new Set<number>()
-
-/** The processing child the data dir's lock names (null when none). */
-function childPid(dataDir: string): number | null {
-  const m = /^child (\d+)$/m.exec(readFileSync(join(dataDir, 'clickflow.lock'), 'utf8'))
-  if (!m) return null
-  children.add(Number(m[1]))
-  return Number(m[1])
-}
-
-/** Whether `pid` runs: it exists and is not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return false
-  }
 }
 
 /** An answer, or the error code of a request that got none (ECONNREFUSED, ECONNRESET, ...). */
@@ -88,7 +68,7 @@ describe('runtime.processing: process, the admin port', () => {
   const dirs: Awaited<ReturnType<typeof tempDir>>[] = []
   after(async () => {
     await killAll()
-    for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL')
+    killSeenChildren()
     for (const d of dirs) await d.remove()
   })
 
@@ -147,16 +127,7 @@ describe('runtime.processing: process, the admin port', () => {
         config,
         `data_dir: ${join(dir.path, 'data')}\nruntime:\n  processing: process\napi:\n  host: 127.0.0.1\n  port: ${port}\nsources:\n  collector:\n    type: http_collector\n    host: 127.0.0.1\n    port: 0\nsinks:\n  store:\n    type: duckdb\n    inputs: [collector]\n`,
       )
-      const r = await runCli(['start', '--config', config])
-      assert.equal(r.signal, null, `clickflow hung after the failed start: ${r.stderr}`)
-      assert.equal(r.code, 1, r.stderr)
-      assert.match(
-        r.stderr,
-        new RegExp(
-          `the admin API \\(api.host, api.port\\) cannot listen on http://127.0.0.1:${port}: another program`,
-        ),
-      )
-      assert.doesNotMatch(r.stderr, /unexpected error/)
+      await assertStartCannotListen(config, 'the admin API (api.host, api.port)', port)
     } finally {
       blocker.close()
     }

@@ -18,6 +18,7 @@ import {
   start,
   tempDir,
 } from '../helpers/clickflow-process.ts'
+import { alive, childPid, killSeenChildren } from '../helpers/processing-child.ts'
 
 /** Generous bounds for things that happen on their own; the tests never assert how fast. */
 const STORED_WITHIN_MS = 60_000
@@ -31,28 +32,6 @@ function processConfig(dir: string, extra = ''): string[] {
   const path = join(dir, 'process-mode.yaml')
   writeFileSync(path, `${DEFAULT_CONFIG_YAML}\nruntime:\n  processing: process\n${extra}`)
   return ['-c', path]
-}
-
-/** Every child pid seen, killed after the tests in case one outlived its parent (a failed test). */
-const children = new Set<number>()
-
-/** The processing child the data dir's lock names (null when none). */
-function childPid(dataDir: string): number | null {
-  const text = readFileSync(join(dataDir, 'clickflow.lock'), 'utf8')
-  const m = /^child (\d+)$/m.exec(text)
-  if (!m) return null
-  children.add(Number(m[1]))
-  return Number(m[1])
-}
-
-/** Whether `pid` runs: it exists and is not a zombie (an orphan's reaper may take its time). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return false
-  }
 }
 
 /** The parent pid of `pid`, from /proc (field 4 of its stat). */
@@ -115,7 +94,7 @@ describe('runtime.processing: process', () => {
   const dirs: Awaited<ReturnType<typeof tempDir>>[] = []
   after(async () => {
     await killAll()
-    for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL')
+    killSeenChildren()
     for (const d of dirs) await d.remove()
   })
 

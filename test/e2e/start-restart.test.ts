@@ -7,11 +7,11 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import {
+  assertStartCannotListen,
   type Clickflow,
   killAll,
   pollUntil,
   post,
-  runCli,
   sql,
   sqlNumber,
   start,
@@ -201,31 +201,13 @@ describe('start when a port is taken', () => {
         config,
         `data_dir: ${join(dir.path, 'data')}\napi:\n  host: 127.0.0.1\n  port: ${port}\nsources:\n  collector:\n    type: http_collector\n    host: 127.0.0.1\n    port: 0\nsinks:\n  store:\n    type: duckdb\n    inputs: [collector]\n`,
       )
-      // runCli kills a command that does not end by itself; a hang shows as a signal, not a code.
-      const r = await runCli(['start', '--config', config])
-      assert.equal(r.signal, null, `clickflow hung after the failed start: ${r.stderr}`)
-      assert.equal(r.code, 1, r.stderr)
-      assert.match(
-        r.stderr,
-        new RegExp(
-          `the admin API \\(api.host, api.port\\) cannot listen on http://127.0.0.1:${port}: another program`,
-        ),
-      )
-      assert.doesNotMatch(r.stderr, /unexpected error/)
+      await assertStartCannotListen(config, 'the admin API (api.host, api.port)', port)
       // The same for the collector's port (the admin API's is free this time).
       await writeFile(
         config,
         `data_dir: ${join(dir.path, 'data')}\napi:\n  host: 127.0.0.1\n  port: 0\nsources:\n  web:\n    type: http_collector\n    host: 127.0.0.1\n    port: ${port}\nsinks:\n  store:\n    type: duckdb\n    inputs: [web]\n`,
       )
-      const c = await runCli(['start', '--config', config])
-      assert.equal(c.signal, null, `clickflow hung after the failed start: ${c.stderr}`)
-      assert.equal(c.code, 1, c.stderr)
-      assert.match(
-        c.stderr,
-        new RegExp(
-          `the collector "web" \\(sources.web.port\\) cannot listen on http://127.0.0.1:${port}: another program`,
-        ),
-      )
+      await assertStartCannotListen(config, 'the collector "web" (sources.web.port)', port)
     } finally {
       blocker.close()
       await dir.remove()

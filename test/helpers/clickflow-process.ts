@@ -162,6 +162,21 @@ export function runCli(
   )
 }
 
+/**
+ * Starts clickflow with `config` (a YAML file) where one of its listeners' ports is taken, and
+ * checks that it exits 1 with the sentence naming that listener (`listener`, as the message words
+ * it) and its address, instead of hanging or reporting an unexpected error.
+ */
+export async function assertStartCannotListen(config: string, listener: string, port: number): Promise<void> {
+  // runCli kills a command that does not end by itself; a hang shows as a signal, not a code.
+  const r = await runCli(['start', '--config', config])
+  if (r.signal !== null) throw new Error(`clickflow hung after the failed start: ${r.stderr}`)
+  if (r.code !== 1) throw new Error(`clickflow exited ${r.code}, not 1: ${r.stderr}`)
+  const sentence = `${listener} cannot listen on http://127.0.0.1:${port}: another program`
+  if (!r.stderr.includes(sentence)) throw new Error(`no "${sentence}" in: ${r.stderr}`)
+  if (/unexpected error/.test(r.stderr)) throw new Error(`an unexpected error: ${r.stderr}`)
+}
+
 /** A fresh data directory under the OS temp dir, and a function that removes it. */
 export async function tempDir(prefix = 'clickflow-e2e-'): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix))
