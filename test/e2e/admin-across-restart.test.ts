@@ -3,13 +3,10 @@
 // get a 503 that says why) instead of being refused; and a taken admin port is still named in one
 // sentence when the listener is the collector process's.
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { get as httpGet } from 'node:http'
-import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts'
 import {
   assertStartCannotListen,
   killAll,
@@ -17,22 +14,16 @@ import {
   pollUntil,
   scrapeMetrics,
   start,
+  takenPort,
   tempDir,
 } from '../helpers/clickflow-process.ts'
-import { alive, childPid, killSeenChildren } from '../helpers/processing-child.ts'
+import { alive, childPid, killSeenChildren, processConfig } from '../helpers/processing-child.ts'
 
 const TOKEN = 'e2e-admin-restart-token-0123456789'
 const BEARER = { authorization: `Bearer ${TOKEN}` }
 const RANGE = 'from=2022-07-31&to=2022-08-29'
 /** Generous bounds for things that happen on their own; the test never asserts how fast. */
 const WITHIN_MS = 60_000
-
-/** The default topology with the processing role in a child process; returns the `-c` arguments. */
-function processConfig(dir: string): string[] {
-  const path = join(dir, 'process-mode.yaml')
-  writeFileSync(path, `${DEFAULT_CONFIG_YAML}\nruntime:\n  processing: process\n`)
-  return ['-c', path]
-}
 
 /** An answer, or the error code of a request that got none (ECONNREFUSED, ECONNRESET, ...). */
 type Outcome = { path: string; status: number; body: string } | { path: string; error: string }
@@ -118,9 +109,7 @@ describe('runtime.processing: process, the admin port', () => {
   test('a taken admin port is named in one sentence (exit 1), as in thread mode', async () => {
     const dir = await tempDir()
     dirs.push(dir)
-    const blocker = createServer()
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
-    const port = (blocker.address() as AddressInfo).port
+    const { port, release } = await takenPort()
     try {
       const config = join(dir.path, 'clickflow.yaml')
       await writeFile(
@@ -129,7 +118,7 @@ describe('runtime.processing: process, the admin port', () => {
       )
       await assertStartCannotListen(config, 'the admin API (api.host, api.port)', port)
     } finally {
-      blocker.close()
+      release()
     }
   })
 })

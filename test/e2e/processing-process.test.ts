@@ -3,10 +3,8 @@
 // everything acknowledged (before and after the crash) is stored exactly once; a SIGKILL of the
 // parent makes the child exit by itself, and a start right away on the same data dir works.
 import assert from 'node:assert/strict'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { after, describe, test } from 'node:test'
-import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts'
 import {
   type Clickflow,
   killAll,
@@ -18,21 +16,11 @@ import {
   start,
   tempDir,
 } from '../helpers/clickflow-process.ts'
-import { alive, childPid, killSeenChildren } from '../helpers/processing-child.ts'
+import { alive, childPid, killSeenChildren, processConfig } from '../helpers/processing-child.ts'
 
 /** Generous bounds for things that happen on their own; the tests never assert how fast. */
 const STORED_WITHIN_MS = 60_000
 const CHILD_GONE_WITHIN_MS = 15_000
-
-/**
- * The default topology with the processing role in a child process, and `extra` YAML; returns the
- * `-c` arguments.
- */
-function processConfig(dir: string, extra = ''): string[] {
-  const path = join(dir, 'process-mode.yaml')
-  writeFileSync(path, `${DEFAULT_CONFIG_YAML}\nruntime:\n  processing: process\n${extra}`)
-  return ['-c', path]
-}
 
 /** The parent pid of `pid`, from /proc (field 4 of its stat). */
 function parentOf(pid: number): number {

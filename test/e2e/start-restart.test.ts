@@ -2,8 +2,6 @@
 // (exit 0) and a restart on the same data dir, exactly once and with the event_ids that were sent.
 import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
-import type { AddressInfo } from 'node:net'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import {
@@ -15,6 +13,7 @@ import {
   sql,
   sqlNumber,
   start,
+  takenPort,
   tempDir,
 } from '../helpers/clickflow-process.ts'
 
@@ -192,9 +191,7 @@ describe('start when a port is taken', () => {
   test('exits 1 with a sentence naming the listener (admin API, collector) and the address, instead of hanging', async () => {
     const dir = await tempDir()
     // Someone else holds a loopback port; clickflow is told to put its admin API there.
-    const blocker = createServer()
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
-    const port = (blocker.address() as AddressInfo).port
+    const { port, release } = await takenPort()
     try {
       const config = join(dir.path, 'clickflow.yaml')
       await writeFile(
@@ -209,7 +206,7 @@ describe('start when a port is taken', () => {
       )
       await assertStartCannotListen(config, 'the collector "web" (sources.web.port)', port)
     } finally {
-      blocker.close()
+      release()
       await dir.remove()
     }
   })

@@ -2,6 +2,7 @@
 // URLs from the startup log line, talk to it over HTTP, and make sure no child outlives the tests.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -160,6 +161,13 @@ export function runCli(
       r({ code, signal, stdout, stderr })
     }),
   )
+}
+
+/** A loopback port held by another server (so clickflow cannot listen there), and its release. */
+export async function takenPort(): Promise<{ port: number; release: () => void }> {
+  const blocker = createServer()
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
+  return { port: (blocker.address() as AddressInfo).port, release: () => blocker.close() }
 }
 
 /**

@@ -1,8 +1,16 @@
 // The processing child of a `runtime.processing: process` clickflow, as tests find and watch it:
 // its PID from the data dir's lock file, and whether it still runs. Tests keep the PIDs they saw
 // (`seen`) so an `after` hook can kill a child a failed test left behind.
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts'
+
+/** `clickflow start` arguments for the default topology in process mode (plus `extra` YAML), written in `dir`. */
+export function processConfig(dir: string, extra = ''): string[] {
+  const path = join(dir, 'process-mode.yaml')
+  writeFileSync(path, `${DEFAULT_CONFIG_YAML}\nruntime:\n  processing: process\n${extra}`)
+  return ['-c', path]
+}
 
 /** Processing children found so far, for a test's cleanup. */
 export const seenChildren = new Set<number>()
