@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { ClickflowError } from '../core/errors.ts'
+import { moduleUrl } from '../topology/worker/module-url.ts'
 import { visitorHasher } from './build-format.ts'
 import { type ChunkJob, ChunkParser, type ParsedChunk } from './chunk-parser.ts'
 import type { FormatConfig } from './format-config.ts'
@@ -160,12 +161,12 @@ class ParsePool implements ChunkParsing {
     this.#here = here
     this.#parseWhileStarting = o.parseWhileStarting === true
     const data: ParseWorkerData = {
-      entry: (o.entry ?? new URL('./parse-worker.ts', import.meta.url)).href,
+      entry: (o.entry ?? moduleUrl('./parse-worker.ts', import.meta.url)).href,
       visitorKeyFile: o.visitorKeyFile,
       niceness: o.niceness ?? 0,
     }
     for (let i = 0; i < threads; i++) {
-      // boot.mjs registers tsx's loader in the new thread (module hooks are per thread in Node 20).
+      // boot.mjs loads the entry (and, for a `.ts` entry, tsx's loader: module hooks are per thread).
       const worker = new Worker(new URL('../topology/worker/boot.mjs', import.meta.url), { workerData: data })
       const w: PoolWorker = { worker, pending: new Map(), ready: false }
       worker.on('message', (m: FromParseWorker) => {

@@ -5,7 +5,7 @@ import type { WireError } from '../../log/remote/log-rpc.ts'
 
 /** What the processing role is started with (a worker's workerData; a child's `start` message). */
 export interface ProcessingWorkerData {
-  /** The TypeScript entry boot.mjs loads (the worker's; a child is given its own entry). */
+  /** The entry boot.mjs loads (the worker's; a child is given its own entry): `.js`, or `.ts` under tsx. */
   readonly entry: string
   /** The config text after ${ENV} interpolation, and the command-line overrides. */
   readonly configText: string

@@ -25,6 +25,7 @@ import {
   type ProcessingWorkerData,
   type ToWorker,
 } from './messages.ts'
+import { moduleUrl } from './module-url.ts'
 import { PROCESSING_NICENESS } from './priority.ts'
 import type { ProcessingThread } from './processing-thread.ts'
 import { limitCollectorHeapGrowth, processingChildExecArgv } from './young-generation.ts'
@@ -75,7 +76,7 @@ export async function startProcessingProcess(
   // This process now holds the collector and the log alone: its heap can be kept tight.
   limitCollectorHeapGrowth()
   const data: ProcessingWorkerData = {
-    entry: new URL('./processing-child.ts', import.meta.url).href,
+    entry: moduleUrl('./processing-child.ts', import.meta.url).href,
     configText: config.input.text,
     configOrigin: config.origin,
     overrides: config.input.overrides,
@@ -84,7 +85,7 @@ export async function startProcessingProcess(
   const launch = (d: ProcessingWorkerData): Launch => {
     const child = fork(new URL('./boot.mjs', import.meta.url), [d.entry], {
       serialization: 'advanced',
-      // The same flags as this process (`--import tsx`, profiling, memory limits) and the processing
+      // The same flags as this process (profiling, memory limits, `--import tsx` under tests) and the processing
       // role's young generation; stdout and stderr are this process's, so both sides' JSON lines go
       // where the operator reads them.
       execArgv: processingChildExecArgv(process.execArgv),

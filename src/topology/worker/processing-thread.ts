@@ -9,6 +9,7 @@ import { serveLog } from '../../log/remote/log-server.ts'
 import type { Logger } from '../../telemetry/logger.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
 import type { FromWorker, ProcessingWorkerData, ToWorker } from './messages.ts'
+import { moduleUrl } from './module-url.ts'
 import { processingWorkerLimits } from './young-generation.ts'
 
 /** The running processing role, in a worker thread or a child process (processing-process.ts). */
@@ -29,7 +30,7 @@ export function startProcessingThread(
   const channel = new MessageChannel()
   serveLog(log, channel.port1)
   const workerData: ProcessingWorkerData & { logPort: unknown } = {
-    entry: new URL('./processing-worker.ts', import.meta.url).href,
+    entry: moduleUrl('./processing-worker.ts', import.meta.url).href,
     configText: config.input.text,
     configOrigin: config.origin,
     overrides: config.input.overrides,
