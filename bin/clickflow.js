@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// Entry point of the installed `clickflow` command: runs the TypeScript CLI through tsx's loader,
-// so the package ships its sources and needs no build step.
-import { register } from 'tsx/esm/api'
+// Entry point of the installed `clickflow` command: runs the compiled CLI (dist/, built from src/ by
+// scripts/build.mjs, which `npm ci` and `npm install` run as `prepare`). No TypeScript loader runs in
+// any of clickflow's processes or threads.
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
-register()
-await import('../src/cli/main.ts')
+const main = new URL('../dist/cli/main.js', import.meta.url)
+if (!existsSync(main)) {
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  process.stderr.write(
+    `clickflow: the compiled CLI (${fileURLToPath(main)}) is missing; run \`npm run build\` (or \`npm ci\`) in ${root}, then try again\n`,
+  )
+  process.exit(1)
+}
+await import(main.href)

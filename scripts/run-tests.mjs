@@ -1,9 +1,11 @@
 // Runs every *.test.ts under src/, test/ and tag/ with Node's own test runner (through tsx's loader).
-// Node 20 does not expand globs for --test, so this script lists the files itself.
+// Node 20 does not expand globs for --test, so this script lists the files itself. It builds dist/
+// first: the end-to-end tests run the compiled CLI, as users do, and must never run stale output.
 // Usage: node scripts/run-tests.mjs [filter...]  (filters match file paths by substring)
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { buildProduct } from './build.mjs'
 
 function find(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -23,6 +25,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`)
   process.exit(1)
 }
+await buildProduct()
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
