@@ -6,15 +6,14 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { after, before, describe, test } from 'node:test'
+import { clickflowArgs } from '../../test/helpers/compiled-cli.ts'
 import { emptyEvent } from '../core/event.ts'
 import { eventRecord } from '../log/envelope.ts'
 import type { SegmentLog } from '../log/segment-log/segment-log.ts'
 import { openTestLog, removeTempDirs, tempDir } from '../log/segment-log/testing.ts'
 
-const MAIN = join(import.meta.dirname, 'main.ts')
-
 function cli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, 'log', ...args], {
+  return spawn(process.execPath, clickflowArgs(['log', ...args]), {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
 }

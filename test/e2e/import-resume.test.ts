@@ -17,6 +17,7 @@ import {
   start,
   tempDir,
 } from '../helpers/clickflow-process.ts'
+import { clickflowArgs } from '../helpers/compiled-cli.ts'
 
 const LOG = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'elastic_apache_logs_combined.log')
 const COPIES = 8
@@ -38,7 +39,7 @@ describe('clickflow import, interrupted', () => {
       process.execPath,
       // Parsed on two workers; the rerun parses on its main thread (a small import): the lines read
       // again must get the same ids either way.
-      ['--import', 'tsx', 'src/cli/main.ts', 'import', big, '--data-dir', dir.path, '--parse-threads', '2'],
+      clickflowArgs(['import', big, '--data-dir', dir.path, '--parse-threads', '2']),
       {
         cwd: REPO_ROOT,
         stdio: 'ignore',

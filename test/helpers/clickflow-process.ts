@@ -1,16 +1,17 @@
 // Runs the real clickflow CLI as a child process for end-to-end tests: start on free ports, read the
 // URLs from the startup log line, talk to it over HTTP, and make sure no child outlives the tests.
+// The CLI is the compiled one users run (bin/clickflow.js -> dist/), rebuilt first if src/ changed.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { clickflowArgs } from './compiled-cli.ts'
 
 /** The repository root: the CLI runs with this as its working directory. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const CLI = ['--import', 'tsx', 'src/cli/main.ts']
-/** How long a start may take before the test gives up (tsx compiles on first run; DuckDB opens). */
+/** How long a start may take before the test gives up (DuckDB opens, the dashboard is bundled). */
 const STARTUP_MS = 60_000
 
 /** How a child process ended. */
@@ -58,9 +59,18 @@ function exited(child: ChildProcess): Promise<Exit> {
   return new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })))
 }
 
-function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, [...CLI, ...args], {
-    cwd: REPO_ROOT,
+/**
+ * Where the CLI runs from: this repository (default), or `root`, a copy of the built product
+ * (bin/, dist/, ...) that runs `root/bin/clickflow.js` with `root` as its working directory.
+ */
+export interface CliPlace {
+  readonly root?: string
+}
+
+function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, place: CliPlace = {}): ChildProcess {
+  const argv = place.root ? [join(place.root, 'bin', 'clickflow.js'), ...args] : clickflowArgs(args)
+  const child = spawn(process.execPath, argv, {
+    cwd: place.root ?? REPO_ROOT,
     // A token in the caller's environment would change what the tests see.
     env: { ...process.env, CLICKFLOW_ADMIN_TOKEN: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,10 +88,12 @@ export function start(
   dataDir: string,
   extraArgs: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
+  place: CliPlace = {},
 ): Promise<Clickflow> {
   const child = spawnCli(
     ['start', '--data-dir', dataDir, '--collect-port', '0', '--admin-port', '0', ...extraArgs],
     env,
+    place,
   )
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (s: string) => {
@@ -142,8 +154,9 @@ function parseLine(line: string): Record<string, unknown> | null {
 export function runCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  place: CliPlace = {},
 ): Promise<Exit & { stdout: string; stderr: string }> {
-  const child = spawnCli(args, env)
+  const child = spawnCli(args, env, place)
   let stdout = ''
   let stderr = ''
   child.stdout!.setEncoding('utf8').on('data', (s: string) => {
