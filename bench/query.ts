@@ -15,7 +15,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { sql, startClickflow } from './lib/clickflow.ts'
+import { clickflowCommand, sql, startClickflow } from './lib/clickflow.ts'
 import { machine, revision, writeSection } from './lib/docs.ts'
 import { postgresInstalled, psql, startPostgres, stopPostgres, timeQuery } from './lib/postgres.ts'
 import { memoryOf, stopServer, track } from './lib/processes.ts'
@@ -65,10 +65,7 @@ let t0 = Date.now()
 await new Promise<void>((resolve, reject) => {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
+    clickflowCommand([
       'generate',
       '--events',
       String(EVENTS),
@@ -80,7 +77,7 @@ await new Promise<void>((resolve, reject) => {
       '1',
       '--into',
       dataDir,
-    ],
+    ]),
     { stdio: ['ignore', 'ignore', 'inherit'] },
   )
   track(child)

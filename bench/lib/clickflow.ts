@@ -1,5 +1,6 @@
 // A whole clickflow (`clickflow start`) as a bench child process, and the admin calls the benches
 // make to it: SQL through /api/sql and the collector's counters from /metrics. Loopback only.
+import { clickflowArgs } from '../../test/helpers/compiled-cli.ts'
 import { type ServerProcess, startServer } from './processes.ts'
 
 /** A running clickflow child with the URLs it logged. */
@@ -7,6 +8,16 @@ export interface ClickflowProcess {
   readonly server: ServerProcess
   readonly collectUrl: string
   readonly adminUrl: string
+}
+
+/**
+ * How clickflow is run: the compiled CLI (bin/clickflow.js -> dist/), as users run it, rebuilt first
+ * if src/ changed; with CLICKFLOW_BENCH_TSX=1 the TypeScript sources through tsx's loader instead
+ * (how clickflow ran before it was compiled: for comparisons in one session).
+ */
+export function clickflowCommand(args: readonly string[]): string[] {
+  if (process.env.CLICKFLOW_BENCH_TSX === '1') return ['--import', 'tsx', 'src/cli/main.ts', ...args]
+  return clickflowArgs(args)
 }
 
 /**
@@ -21,17 +32,16 @@ export async function startClickflow(
 ): Promise<ClickflowProcess> {
   const args = [
     ...nodeArgs,
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
-    'start',
-    '--data-dir',
-    dataDir,
-    '--collect-port',
-    '0',
-    '--admin-port',
-    '0',
-    ...startArgs,
+    ...clickflowCommand([
+      'start',
+      '--data-dir',
+      dataDir,
+      '--collect-port',
+      '0',
+      '--admin-port',
+      '0',
+      ...startArgs,
+    ]),
   ]
   const server = await startServer('clickflow', args, 'clickflow is running', undefined, env)
   const collector = server.ready.collector as string[] | undefined
