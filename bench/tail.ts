@@ -7,21 +7,33 @@
 import { link, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { DEFAULT_PARSE_THREADS, importFile } from '../src/cli/import.ts'
-import { ImportTally } from '../src/cli/import-progress.ts'
-import { logSchema } from '../src/config/schema.ts'
-import { systemClock } from '../src/core/clock.ts'
-import { EVENTS_TOPIC } from '../src/log/envelope.ts'
-import { openLog } from '../src/log/open-log.ts'
-import { formatConfig } from '../src/parsers/format-config.ts'
-import { splitLines } from '../src/parsers/line-chunks.ts'
-import { type ChunkParsing, openChunkParsing } from '../src/parsers/parse-pool.ts'
-import { fileTailSource } from '../src/sources/file-tail/index.ts'
-import { createLogger } from '../src/telemetry/logger.ts'
-import { Metrics } from '../src/telemetry/metrics.ts'
-import { logWriter } from '../src/topology/log-writer.ts'
+import type { ChunkParsing } from '../src/parsers/parse-pool.ts'
 import { accessLogTruth } from '../test/helpers/access-log-truth.ts'
+import { productModule } from './lib/clickflow.ts'
 import { machine, revision, writeSection } from './lib/docs.ts'
+
+// clickflow's own modules as `clickflow import` and the file_tail source run them: compiled (dist/),
+// so the parse workers start without tsx (CLICKFLOW_BENCH_TSX=1: the sources through tsx).
+const { DEFAULT_PARSE_THREADS, importFile } =
+  await productModule<typeof import('../src/cli/import.ts')>('cli/import')
+const { ImportTally } =
+  await productModule<typeof import('../src/cli/import-progress.ts')>('cli/import-progress')
+const { logSchema } = await productModule<typeof import('../src/config/schema.ts')>('config/schema')
+const { systemClock } = await productModule<typeof import('../src/core/clock.ts')>('core/clock')
+const { EVENTS_TOPIC } = await productModule<typeof import('../src/log/envelope.ts')>('log/envelope')
+const { openLog } = await productModule<typeof import('../src/log/open-log.ts')>('log/open-log')
+const { formatConfig } =
+  await productModule<typeof import('../src/parsers/format-config.ts')>('parsers/format-config')
+const { splitLines } =
+  await productModule<typeof import('../src/parsers/line-chunks.ts')>('parsers/line-chunks')
+const { openChunkParsing } =
+  await productModule<typeof import('../src/parsers/parse-pool.ts')>('parsers/parse-pool')
+const { fileTailSource } =
+  await productModule<typeof import('../src/sources/file-tail/index.ts')>('sources/file-tail/index')
+const { createLogger } = await productModule<typeof import('../src/telemetry/logger.ts')>('telemetry/logger')
+const { Metrics } = await productModule<typeof import('../src/telemetry/metrics.ts')>('telemetry/metrics')
+const { logWriter } =
+  await productModule<typeof import('../src/topology/log-writer.ts')>('topology/log-writer')
 
 const SOURCE = resolve('..', 'shared', 'data', 'elastic_apache_logs_combined.log')
 const COPIES = Number(process.env.TAIL_BENCH_COPIES ?? 60)

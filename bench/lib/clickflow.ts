@@ -1,6 +1,6 @@
 // A whole clickflow (`clickflow start`) as a bench child process, and the admin calls the benches
 // make to it: SQL through /api/sql and the collector's counters from /metrics. Loopback only.
-import { clickflowArgs } from '../../test/helpers/compiled-cli.ts'
+import { clickflowArgs, ensureBuilt } from '../../test/helpers/compiled-cli.ts'
 import { type ServerProcess, startServer } from './processes.ts'
 
 /** A running clickflow child with the URLs it logged. */
@@ -18,6 +18,17 @@ export interface ClickflowProcess {
 export function clickflowCommand(args: readonly string[]): string[] {
   if (process.env.CLICKFLOW_BENCH_TSX === '1') return ['--import', 'tsx', 'src/cli/main.ts', ...args]
   return clickflowArgs(args)
+}
+
+/**
+ * One of clickflow's modules (`path` under src/ without its extension) loaded in this process the
+ * way clickflow runs it: from dist/ (built first if src/ changed); with CLICKFLOW_BENCH_TSX=1 from
+ * src/ through tsx. Type it with the source's: `productModule<typeof import('../src/x.ts')>('x')`.
+ */
+export async function productModule<T>(path: string): Promise<T> {
+  if (process.env.CLICKFLOW_BENCH_TSX === '1') return (await import(`../../src/${path}.ts`)) as T
+  ensureBuilt()
+  return (await import(`../../dist/${path}.js`)) as T
 }
 
 /**
