@@ -102,9 +102,10 @@ export interface SinkWriteContext {
   readonly position: LogPosition
   /**
    * The log partition an event of this batch came from (-1 for an event a transform created), for
-   * sinks that keep per-partition state such as event-time watermarks.
+   * sinks that keep per-partition state such as event-time watermarks. `index` is the event's
+   * place in the batch's `events`, which makes the answer an array read.
    */
-  readonly partitionOf?: (event: ClickEvent) => number
+  readonly partitionOf?: (event: ClickEvent, index: number) => number
   /**
    * An event of this batch with every field decoded, for a sink that declared {@link Sink.fields}
    * and must keep a few events whole (the processor's late events); the event itself otherwise.

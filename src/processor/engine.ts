@@ -85,15 +85,15 @@ export class ProcessorEngine {
    * `complete` gives a late event with every field (events may come decoded with only the
    * processor's fields).
    */
-  process(events: readonly ClickEvent[], partitionOf: (e: ClickEvent) => number): BatchOutcome
+  process(events: readonly ClickEvent[], partitionOf: (e: ClickEvent, index: number) => number): BatchOutcome
   process<E extends ProcessorEvent>(
     events: readonly E[],
-    partitionOf: (e: E) => number,
+    partitionOf: (e: E, index: number) => number,
     complete: (e: E) => ClickEvent,
   ): BatchOutcome
   process<E extends ProcessorEvent>(
     events: readonly E[],
-    partitionOf: (e: E) => number,
+    partitionOf: (e: E, index: number) => number,
     complete: (e: E) => ClickEvent = whole as unknown as (e: E) => ClickEvent,
   ): BatchOutcome {
     const watermark = this.watermarks.current()
@@ -101,13 +101,14 @@ export class ProcessorEngine {
     let late = 0
     let duplicates = 0
     const now = this.#clock.now()
-    for (const e of events) {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!
       if (e.is_duplicate) {
         duplicates++
         continue
       }
       const t = e.event_time
-      this.watermarks.observe(partitionOf(e), t, now)
+      this.watermarks.observe(partitionOf(e, i), t, now)
       if (t < horizon) {
         this.#late.push({ event: complete(e), watermark })
         late++

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test'
 import { type ClickEvent, emptyEvent } from '../core/event.ts'
 import { deadLetterRecord, eventRecord } from '../log/envelope.ts'
 import type { LogRecord } from '../log/log.ts'
-import { evaluateGraph } from './graph-eval.ts'
+import { type DecodedRecords, evaluateGraph } from './graph-eval.ts'
 
 function event(id: string, source: string): ClickEvent {
   return emptyEvent({
@@ -38,7 +38,7 @@ describe('evaluateGraph', () => {
       key: null,
       value,
     }))
-    const recordOf = new Map<ClickEvent, LogRecord>()
+    const decoded: DecodedRecords = { events: [], records: [] }
     const out = evaluateGraph(
       records,
       [],
@@ -49,7 +49,7 @@ describe('evaluateGraph', () => {
       ],
       new Set(['a', 'b']),
       false,
-      recordOf,
+      decoded,
     )
     const ids = (sink: string) => out.bySink.get(sink)!.map((e) => e.event_id)
     assert.deepEqual(ids('sa'), ['a1', 'a2', 'a3'])
@@ -61,7 +61,7 @@ describe('evaluateGraph', () => {
       ['bad', 'undecodable_record'],
     )
     assert.deepEqual(
-      [...recordOf].map(([e, r]) => [e.event_id, r.offset]),
+      decoded.events.map((e, i) => [e.event_id, decoded.records[i]!.offset]),
       [
         ['a1', 0],
         ['a2', 1],

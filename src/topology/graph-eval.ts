@@ -32,6 +32,16 @@ export interface GraphOutput {
   readonly unrouted: number
 }
 
+/**
+ * The events decoded from log records and their records, index for index. Two arrays rather than a
+ * Map from event to record: a Map entry per event was a hash insertion here and a lookup in every
+ * sink asking for a partition, on a table of one batch's size built anew for each batch.
+ */
+export interface DecodedRecords {
+  readonly events: ClickEvent[]
+  readonly records: LogRecord[]
+}
+
 /** Evaluates the graph on decoded records. `transforms` must be in topological order. */
 export function evaluateGraph(
   records: readonly LogRecord[],
@@ -39,8 +49,8 @@ export function evaluateGraph(
   sinks: readonly SinkNode[],
   sourceIds: ReadonlySet<string>,
   countMetrics: boolean,
-  /** Filled with each decoded event's log record, when given. */
-  recordOf?: Map<ClickEvent, LogRecord>,
+  /** Filled with each decoded event and its log record, in decoding order, when given. */
+  decoded?: DecodedRecords,
   /** The fields to decode (see Sink.fields): all unless every reader declared its own. */
   mask: FieldMask = ALL_FIELDS,
 ): GraphOutput {
@@ -75,7 +85,10 @@ export function evaluateGraph(
       })
       continue
     }
-    recordOf?.set(event, r)
+    if (decoded) {
+      decoded.events.push(event)
+      decoded.records.push(r)
+    }
     if (event.source_id !== lastSource || lastList === undefined) {
       lastSource = event.source_id
       lastList = outputs.get(lastSource)

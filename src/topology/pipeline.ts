@@ -8,7 +8,7 @@
 import type { PipelineConfig } from '../config/schema.ts'
 import type { LogPosition, Sink } from '../core/component.ts'
 import { errorMessage, OffsetOutOfRangeError, SinkError } from '../core/errors.ts'
-import type { DeadLetter, EventField } from '../core/event.ts'
+import type { ClickEvent, DeadLetter, EventField } from '../core/event.ts'
 import { ALL_FIELDS, type FieldMask, fieldMask } from '../log/event-codec.ts'
 import type { EventLog, LogRecord, OffsetResetPolicy, PartitionOffsets } from '../log/log.ts'
 import { ReadArena } from '../log/read-arena.ts'
@@ -298,9 +298,15 @@ export class Pipeline {
     events: PipelineSinkEvents,
     deadLetters: readonly DeadLetter[],
     position: LogPosition,
-    { partitionOf, complete }: Pick<RoutedBatch, 'partitionOf' | 'complete'>,
+    { partitions, complete }: Pick<RoutedBatch, 'partitions' | 'complete'>,
   ): Promise<boolean> {
     let backoff = this.#o.settings.retry_initial_ms
+    // The partitions of this sink's events, found when the sink first asks.
+    let parts: Int32Array | null = null
+    const partitionOf = (_e: ClickEvent, index: number): number => {
+      parts ??= partitions(s.id)
+      return parts[index] ?? -1
+    }
     for (;;) {
       try {
         await s.sink.write(
