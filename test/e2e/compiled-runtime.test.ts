@@ -131,6 +131,15 @@ describe('the compiled product runs without tsx', () => {
     assert.deepEqual(await cf.stop(), { code: 0, signal: null })
   })
 
+  test('without the build, bin/clickflow.js says what to run and exits 1', async () => {
+    const bare = join(data.path, 'not-built')
+    for (const path of ['bin', 'package.json'])
+      cpSync(join(REPO_ROOT, path), join(bare, path), { recursive: true })
+    const r = await runCli(['--help'], env, { root: bare })
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /the compiled CLI \(.*dist\/cli\/main\.js\) is missing; run `npm run build`/)
+  })
+
   test('clickflow import parses on two compiled parse workers', async () => {
     const dir = join(data.path, 'import')
     const r = await runCli(['import', LOG, '--data-dir', dir, '--parse-threads', '2'], env, place)
