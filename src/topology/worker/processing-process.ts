@@ -85,9 +85,9 @@ export async function startProcessingProcess(
   const launch = (d: ProcessingWorkerData): Launch => {
     const child = fork(new URL('./boot.mjs', import.meta.url), [d.entry], {
       serialization: 'advanced',
-      // The same flags as this process (profiling, memory limits, `--import tsx` under tests) and the processing
-      // role's young generation; stdout and stderr are this process's, so both sides' JSON lines go
-      // where the operator reads them.
+      // The same flags as this process (profiling, memory limits; `--import tsx` when run from src/)
+      // and the processing role's young generation; stdout and stderr are this process's, so both
+      // sides' JSON lines go where the operator reads them.
       execArgv: processingChildExecArgv(process.execArgv),
       // fd 4: the log's bulk lane (ipc-port.ts), read answers written from the read buffers.
       stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
