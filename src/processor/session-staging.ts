@@ -1,7 +1,7 @@
 // Moves a checkpoint's session rows into DuckDB in bulk. Numbers, flags and string codes go in data
 // chunks (typed arrays, no call into DuckDB per value); the strings go in one JSON document: the
 // per-session ones (ids) as lists in row order, the ones that repeat across sessions (site, pages,
-// referrer, UTM, geo, device) once each, referred to by 1-based codes. A call into DuckDB per value
+// referrer, UTM, geo, device) once each, referred to by 1-based codes (0 for null). A call into DuckDB per value
 // (the appender, 29 per row) was most of the JavaScript time of a checkpoint.
 import { BOOLEAN, DOUBLE, type DuckDBConnection, DuckDBDataChunk, INTEGER } from '@duckdb/node-api'
 import type { SessionRow } from './session.ts'
@@ -120,11 +120,17 @@ export async function stageSessionRows(
   replaces: readonly boolean[],
 ): Promise<void> {
   const ids: Record<string, (string | null)[]> = {}
-  for (const k of ID_COLUMNS) ids[k] = new Array(rows.length)
+  for (const k of ID_COLUMNS) {
+    const list = new Array<string | null>(rows.length)
+    for (let at = 0; at < rows.length; at++) list[at] = rows[at]![k]
+    ids[k] = list
+  }
+  // Code 0 is null: DuckDB's list index 0 reads as NULL, so no value in the chunk is null. A null
+  // would make the vector keep its validity as BigInts, allocating a few per value set after it.
   const codes = new Map<string, number>()
   const strings: string[] = []
-  const code = (s: string | null): number | null => {
-    if (s === null) return null
+  const code = (s: string | null): number => {
+    if (s === null) return 0
     let c = codes.get(s)
     if (c === undefined) {
       c = strings.push(s)
@@ -137,19 +143,30 @@ export async function stageSessionRows(
     for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
       const n = Math.min(CHUNK_ROWS, rows.length - from)
       const chunk = DuckDBDataChunk.create(CHUNK_TYPES, n)
-      const v = CHUNK_TYPES.map((_, i) => chunk.getColumnVector(i))
-      for (let i = 0; i < n; i++) {
-        const at = from + i
-        const r = rows[at]!
-        for (const k of ID_COLUMNS) ids[k]![at] = r[k]
-        let c = 0
-        v[c++]!.setItem(i, at + 1)
-        for (const k of NUMBER_COLUMNS) v[c++]!.setItem(i, r[k])
-        for (const k of FLAG_COLUMNS) v[c++]!.setItem(i, r[k])
-        v[c++]!.setItem(i, replaces[at] === true)
-        for (const k of CODED_COLUMNS) v[c++]!.setItem(i, code(r[k]))
+      // Column by column: each loop sets one vector type from one property of the rows, so its
+      // calls and property reads stay monomorphic (row by row, one call site saw every vector type).
+      let c = 0
+      const pos = chunk.getColumnVector(c++)
+      for (let i = 0; i < n; i++) pos.setItem(i, from + i + 1)
+      pos.flush()
+      for (const k of NUMBER_COLUMNS) {
+        const vec = chunk.getColumnVector(c++)
+        for (let i = 0; i < n; i++) vec.setItem(i, rows[from + i]![k])
+        vec.flush()
       }
-      for (const vector of v) vector.flush()
+      for (const k of FLAG_COLUMNS) {
+        const vec = chunk.getColumnVector(c++)
+        for (let i = 0; i < n; i++) vec.setItem(i, rows[from + i]![k])
+        vec.flush()
+      }
+      const replacing = chunk.getColumnVector(c++)
+      for (let i = 0; i < n; i++) replacing.setItem(i, replaces[from + i] === true)
+      replacing.flush()
+      for (const k of CODED_COLUMNS) {
+        const vec = chunk.getColumnVector(c++)
+        for (let i = 0; i < n; i++) vec.setItem(i, code(rows[from + i]![k]))
+        vec.flush()
+      }
       appender.appendDataChunk(chunk)
     }
     appender.flushSync()
