@@ -314,6 +314,14 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
     ['--import', 'tsx', 'bench/lib/baseline-server.ts'],
     'baseline is running',
   )
+  // The same bare server answering only once each body is fdatasync'd: what durability alone costs.
+  const durableDir = `${dataDir}-durable-baseline`
+  mkdirSync(durableDir, { recursive: true })
+  const durable = await startServer(
+    'durable baseline',
+    ['--import', 'tsx', 'bench/lib/baseline-server.ts', '--durable', durableDir],
+    'baseline is running',
+  )
   const sides: ClickflowSide[] = []
   try {
     for (const mode of MODES) {
@@ -330,12 +338,14 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
       sides.push(new ClickflowSide(mode, await startClickflow(dir, prof, args, env), dir))
     }
     const baseUrl = base.ready.url as string
+    const durableUrl = durable.ready.url as string
     const segment: Load = { ...load, durationS: load.durationS / ROUNDS }
     const disk = {
       smallMs: await fsyncProbe(dirname(dataDir), 64 * 1024, 0.5),
       largeMs: await fsyncProbe(dirname(dataDir), 1 << 20, 0.5),
     }
     await runWrk(baseUrl, bodyFile, warmup)
+    await runWrk(durableUrl, bodyFile, warmup)
     for (const side of sides) {
       side.runs.push(await runWrk(side.cf.collectUrl, bodyFile, warmup))
       await caughtUp(side.cf.adminUrl)
@@ -343,7 +353,9 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
     const baseRuns: WrkResult[] = []
     const baseCpu = new CpuMeter()
     let baseConnections = 0
-    const forward: (ClickflowSide | 'baseline')[] = ['baseline', ...sides]
+    const durableRuns: WrkResult[] = []
+    const durableCpu = new CpuMeter()
+    const forward: (ClickflowSide | 'baseline' | 'durable')[] = ['baseline', 'durable', ...sides]
     const order = Array.from({ length: ROUNDS }, (_, r) =>
       r % 2 === 0 ? forward : [...forward].reverse(),
     ).flat()
@@ -354,6 +366,11 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
         )
         baseRuns.push(m.run)
         baseConnections = Math.max(baseConnections, m.connections)
+      } else if (side === 'durable') {
+        const m = await durableCpu.over(durable.pid, () =>
+          loadWithConnectionCount(durableUrl, bodyFile, segment).then(withDuration),
+        )
+        durableRuns.push(m.run)
       } else await side.round(bodyFile, segment)
     }
     const baseRun = combineRuns(baseRuns)
@@ -374,6 +391,7 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
         peakMb: memoryOf(base.pid).peakMb,
         cpu: { ...baseCpu.share(), wrkCpu: baseRun.cpuS / baseRun.durationS },
       },
+      durableBaseline: { run: combineRuns(durableRuns), cpu: durableCpu.share() },
       clickflow: thread,
       ...(processMode ? { processMode } : {}),
     }
@@ -384,6 +402,7 @@ async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise
         process.stderr.write(`clickflow (${side.mode}) did not stop within 15 s of SIGTERM; it was killed\n`)
     }
     await stopServer(base)
+    await stopServer(durable)
   }
 }
 

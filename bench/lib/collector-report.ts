@@ -64,6 +64,14 @@ export interface Outcome {
       readonly wrkCpu: number
     }
   }
+  /**
+   * The bare server answering each request only once its body is fdatasync'd through the plainest
+   * group commit (baseline-server.ts --durable): the ceiling of any server whose 2xx means durable.
+   */
+  readonly durableBaseline: {
+    readonly run: WrkResult
+    readonly cpu: { readonly processCpu: number; readonly mainCpu: number; readonly mainWaitCpu: number }
+  }
   /** clickflow with the processing role in a worker thread (the default). */
   readonly clickflow: ClickflowOutcome
   /** clickflow with the processing role in a child process (runtime.processing: process). */
@@ -118,6 +126,7 @@ function rows(outcomes: readonly Outcome[]): string[][] {
   for (const o of outcomes) {
     for (const [side, run] of [
       ['baseline', o.baseline.run] as const,
+      ['durable baseline (fdatasync before 204)', o.durableBaseline.run] as const,
       ...clickflows(o).map(([label, c]) => [label, c.run] as const),
     ]) {
       out.push([
@@ -170,6 +179,13 @@ function findings(outcomes: readonly Outcome[]): string[] {
     const ratio = single.clickflow.run.rps / single.baseline.run.rps
     out.push(
       `single events: clickflow/baseline = ${r2(ratio)} (target >= ${TARGET_RATIO}): ${pass(ratio >= TARGET_RATIO)}`,
+    )
+    const durable = single.durableBaseline
+    out.push(
+      `single events, what durability alone costs: the bare server answering each request only after ` +
+        `fdatasync (one file, the plainest group commit, no parsing) = ${r2(durable.run.rps / single.baseline.run.rps)} ` +
+        `x the bare server (p50 ${durable.run.p50Ms.toFixed(2)} ms, its event loop ${Math.round(durable.cpu.mainCpu * 100)}% busy); ` +
+        `clickflow = ${r2(single.clickflow.run.rps / durable.run.rps)} x that durable baseline`,
     )
   }
   if (batch) {
@@ -248,6 +264,11 @@ function summary(outcomes: readonly Outcome[], o: ReportOptions, date: string, r
       id: x.scenario.id,
       events_per_request: x.scenario.eventsPerRequest,
       baseline: { rps: r2(x.baseline.run.rps), p50_ms: x.baseline.run.p50Ms, p99_ms: x.baseline.run.p99Ms },
+      durable_baseline: {
+        rps: r2(x.durableBaseline.run.rps),
+        p50_ms: x.durableBaseline.run.p50Ms,
+        p99_ms: x.durableBaseline.run.p99Ms,
+      },
       clickflow: {
         rps: r2(x.clickflow.run.rps),
         events_per_s: r2(eps(x)),
@@ -310,7 +331,10 @@ export function report(outcomes: readonly Outcome[], o: ReportOptions): number {
       `Latest run: ${date.slice(0, 16).replace('T', ' ')} UTC, ${what}, ${where}. Run with \`npm run bench:collect\`.`,
       '',
       `Load: ${loadText}. Baseline: a bare \`node:http\` server (\`bench/lib/baseline-server.ts\`) that reads the ` +
-        'body and answers 204, in its own process, with the same wrk settings and bodies. Both servers run side by ' +
+        'body and answers 204, in its own process, with the same wrk settings and bodies; the "durable baseline" is ' +
+        "the same server answering only once the body is appended to one file and fdatasync'd (the plainest group " +
+        'commit: all queued bodies in one write + fdatasync, then the next), the least any server whose 2xx means ' +
+        'durable does per request here. The servers run side by ' +
         'side and are loaded in turn (baseline, clickflow, clickflow, baseline, ...); after each clickflow round ' +
         "the bench waits until clickflow's pipeline has stored everything acknowledged, so no backlog competes " +
         "with the next round. p50 is the request-weighted mean of the rounds', p99 the worst round's. clickflow " +
