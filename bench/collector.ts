@@ -21,6 +21,7 @@ import {
   startClickflow,
 } from './lib/clickflow.ts'
 import { type ClickflowOutcome, type Outcome, report, type Scenario } from './lib/collector-report.ts'
+import { compiledScript } from './lib/compiled-script.ts'
 import { fsyncProbe } from './lib/disk.ts'
 import { cpuSeconds, memoryOf, startServer, stopServer } from './lib/processes.ts'
 import { combineRuns, type Load, requireWrk, runWrk, type WrkResult } from './lib/wrk.ts'
@@ -309,17 +310,15 @@ function processModeArgs(dir: string): string[] {
  */
 async function measure(sc: Scenario, bodyFile: string, dataDir: string): Promise<Outcome> {
   const prof = opt['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opt['cpu-prof'])}`] : []
-  const base = await startServer(
-    'baseline',
-    ['--import', 'tsx', 'bench/lib/baseline-server.ts'],
-    'baseline is running',
-  )
+  // Compiled, as clickflow runs: no tsx loader in the baselines either.
+  const baselineServer = compiledScript('bench/lib/baseline-server.ts')
+  const base = await startServer('baseline', [baselineServer], 'baseline is running')
   // The same bare server answering only once each body is fdatasync'd: what durability alone costs.
   const durableDir = `${dataDir}-durable-baseline`
   mkdirSync(durableDir, { recursive: true })
   const durable = await startServer(
     'durable baseline',
-    ['--import', 'tsx', 'bench/lib/baseline-server.ts', '--durable', durableDir],
+    [baselineServer, '--durable', durableDir],
     'baseline is running',
   )
   const sides: ClickflowSide[] = []
