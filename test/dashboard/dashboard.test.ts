@@ -512,8 +512,12 @@ describe('dashboard in Chromium', { skip: chromiumSkip() }, () => {
       30_000,
     )
     assert.ok(fired, 'the busy rule never fired')
-    const page = await open('view=alerts')
-    const a = await api<AlertsResponse>(cf.adminUrl, '/api/alerts')
+    // A rule's value moves as visitors come and go (the rules are evaluated every second): the page
+    // is checked against the very answer it rendered, not a second read that may be newer.
+    const page = await context.newPage()
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/alerts')
+    await open('view=alerts', page)
+    const a = (await (await answer).json()) as AlertsResponse
     assert.equal(await page.locator('[data-rule]').count(), a.rules.length)
     for (const rule of a.rules) {
       const row = page.locator(`[data-rule="${rule.id}"]`)
