@@ -17,8 +17,6 @@ export interface RoutedBatch {
   /** Every dead letter of the batch, once. */
   readonly allDeadLetters: readonly DeadLetter[]
   readonly unrouted: number
-  /** The log partition of each event (-1 for events a transform created). */
-  readonly partitionOf: (event: ClickEvent) => number
   /**
    * The log partitions of a sink's events, index for index with `events.get(sinkId)` (-1 for
    * events a transform created); computed on the first call for that sink.
@@ -139,10 +137,6 @@ export function routeBatch(
     deadLetters,
     allDeadLetters,
     unrouted,
-    partitionOf: (e) => {
-      const k = lookup(e)
-      return k < 0 ? -1 : decoded.records[k]!.partition
-    },
     partitions,
     complete,
   }
