@@ -330,7 +330,7 @@ export function report(outcomes: readonly Outcome[], o: ReportOptions): number {
     const text = [
       `Latest run: ${date.slice(0, 16).replace('T', ' ')} UTC, ${what}, ${where}. Run with \`npm run bench:collect\`.`,
       '',
-      `Load: ${loadText}. Baseline: a bare \`node:http\` server (\`bench/lib/baseline-server.ts\`) that reads the ` +
+      `Load: ${loadText}. Baseline: a bare \`node:http\` server (\`bench/lib/baseline-server.ts\`, compiled to JavaScript as clickflow is) that reads the ` +
         'body and answers 204, in its own process, with the same wrk settings and bodies; the "durable baseline" is ' +
         "the same server answering only once the body is appended to one file and fdatasync'd (the plainest group " +
         'commit: all queued bodies in one write + fdatasync, then the next), the least any server whose 2xx means ' +
