@@ -8,31 +8,15 @@ import { SCHEMA_DDL } from '../store/duckdb/schema.ts'
 import type { SessionRow } from './session.ts'
 import {
   CLEAR_STAGED_SESSIONS,
+  CODED_COLUMNS,
   INSERT_STAGED_SESSIONS,
   SESSION_STAGING_DDL,
   STAGED_REPLACED_IDS,
   stageSessionRows,
 } from './session-staging.ts'
 
-const CODED = [
-  'site',
-  'entry_page',
-  'exit_page',
-  'referrer',
-  'referrer_host',
-  'channel',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_term',
-  'utm_content',
-  'country',
-  'region',
-  'city',
-  'device_type',
-  'browser',
-  'os',
-] as const
+/** The string columns staged as codes: each one mixes nulls and values below. */
+const CODED = CODED_COLUMNS
 
 /** Row `i`: each text column null on its own period, so every column mixes nulls and values. */
 function row(i: number): SessionRow {

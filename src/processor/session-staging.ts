@@ -19,7 +19,7 @@ const NUMBER_COLUMNS = [
 ] as const
 const FLAG_COLUMNS = ['is_bounce', 'is_bot'] as const
 /** Columns with few distinct values: codes into the document's list of distinct strings. */
-const CODED_COLUMNS = [
+export const CODED_COLUMNS = [
   'site',
   'entry_page',
   'exit_page',
